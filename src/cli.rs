@@ -1,0 +1,102 @@
+//! The command line: clap parser structs, validated once and turned into what the program uses.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::measure::MethodChoice;
+
+/// What memgate's exit code says: one meaning each, everywhere (DESIGN §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The gate passed (for `run`: the command succeeded).
+    Pass = 0,
+    /// The gate failed (for `run`: the command failed, was killed or timed out).
+    Fail = 1,
+    /// memgate could not do its job: bad usage, invalid config, unreadable file, interrupted.
+    Error = 2,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> Self {
+        ExitCode::from(outcome as u8)
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "memgate", version, about = "A memory-budget gate for CI", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure one command's whole process tree: peak, steady state, growth.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Sampling period (e.g. 10ms, 1ms).
+    #[arg(long, default_value = "10ms", value_parser = parse_interval)]
+    pub interval: Duration,
+    /// End the whole tree after this long (e.g. 30s, 10m); the run then fails.
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// How to measure: a fresh memory cgroup (exact) where one can be made, or sampling.
+    #[arg(long, value_enum, default_value_t = MethodChoice::Auto)]
+    pub method: MethodChoice,
+    /// Write a results file (memgate/results@1) holding this one benchmark.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Name of the benchmark in the results file (default: the command line).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let interval = crate::units::parse_duration(text).map_err(|e| e.to_string())?;
+    if interval.is_zero() {
+        return Err("the interval must be greater than zero (e.g. 10ms)".into());
+    }
+    Ok(interval)
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = crate::units::parse_duration(text).map_err(|e| e.to_string())?;
+    if timeout.is_zero() {
+        return Err("the timeout must be greater than zero (e.g. 10m)".into());
+    }
+    Ok(timeout)
+}
+
+/// Parses the arguments and runs the command; the whole of `main`.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            // --help and --version are not errors.
+            return if err.use_stderr() {
+                Outcome::Error.into()
+            } else {
+                Outcome::Pass.into()
+            };
+        }
+    };
+    let outcome = match cli.command {
+        Command::Run(args) => crate::commands::run::execute(args),
+    };
+    outcome.into()
+}

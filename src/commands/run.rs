@@ -1,0 +1,157 @@
+//! `memgate run -- CMD`: measure one command and print its figures.
+//!
+//! The figures go to stderr, like `/usr/bin/time`, so that the command's own stdout stays clean
+//! for pipes; a closed stdout or stderr never crashes memgate.
+
+use std::io::{self, Write};
+
+use crate::cli::{Outcome, RunArgs};
+use crate::measure::{self, Launch, Measurement, RunSpec};
+use crate::results::{BenchmarkResult, Environment, Results, RunResult, Status};
+use crate::units::{format_rate, format_size};
+
+pub fn execute(args: RunArgs) -> Outcome {
+    let command_line = shell_words(&args.command);
+    let spec = RunSpec {
+        launch: Launch {
+            argv: args.command,
+            cwd: None,
+            env: Vec::new(),
+        },
+        interval: args.interval,
+        timeout: args.timeout,
+        method: args.method,
+    };
+    let measurement = match measure::measure(&spec) {
+        Ok(m) => m,
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "memgate: {err}");
+            return Outcome::Error;
+        }
+    };
+    let _ = io::stderr().write_all(render(&command_line, &measurement).as_bytes());
+
+    if let Some(path) = &args.json {
+        let results = one_benchmark_results(
+            args.name.unwrap_or_else(|| command_line.clone()),
+            command_line,
+            &measurement,
+        );
+        if let Err(err) = results.write_atomic(path) {
+            let _ = writeln!(
+                io::stderr(),
+                "memgate: could not write {}: {err}",
+                path.display()
+            );
+            return Outcome::Error;
+        }
+    }
+    if measurement.interrupted.is_some() {
+        Outcome::Error
+    } else if measurement.succeeded() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail
+    }
+}
+
+/// The figures of one run, as printed by `memgate run`.
+pub fn render(command_line: &str, m: &Measurement) -> String {
+    let mut out = String::new();
+    let status = if m.succeeded() { "ok" } else { "FAILED" };
+    out.push_str(&format!(
+        "memgate: `{command_line}` — {} ({status}) in {:.2} s\n",
+        m.ending(),
+        m.duration_secs
+    ));
+    out.push_str(&format!(
+        "  peak       {:>12}   anon+shmem; {} with file-backed pages\n",
+        format_size(m.peak_bytes),
+        format_size(m.peak_total_bytes)
+    ));
+    out.push_str(&format!(
+        "  steady     {:>12}\n",
+        format_size(m.steady_bytes)
+    ));
+    let leak = if m.leak { "leak" } else { "no leak" };
+    out.push_str(&format!(
+        "  growth     {:>12}   {leak}\n",
+        format_rate(m.growth_bytes_per_sec)
+    ));
+    out.push_str(&format!("  processes  {:>12}\n", m.processes));
+    out.push_str(&format!(
+        "  method     {:>12}   {} samples\n",
+        m.method.to_string(),
+        m.samples
+    ));
+    if let Some(u) = &m.uncertainty {
+        out.push_str(&format!(
+            "  uncertain: peak between {} and {}: {}\n",
+            format_size(u.lower_bytes),
+            format_size(u.upper_bytes),
+            u.reason
+        ));
+    }
+    for note in &m.notes {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    out
+}
+
+fn one_benchmark_results(name: String, command: String, m: &Measurement) -> Results {
+    let mut results = Results::new(Environment::detect(m.method));
+    let (status, reason) = if m.succeeded() {
+        (Status::Pass, None)
+    } else {
+        (Status::Error, Some(format!("the command {}", m.ending())))
+    };
+    results.benchmarks.push(BenchmarkResult {
+        name,
+        command,
+        status,
+        reason,
+        peak_bytes: m.peak_bytes,
+        steady_bytes: m.steady_bytes,
+        growth_bytes_per_sec: m.growth_bytes_per_sec,
+        duration_secs: m.duration_secs,
+        method: m.method,
+        runs: vec![RunResult::from(m)],
+    });
+    results.status = results.worst_status();
+    results
+}
+
+/// The argv as one line a shell would read back (words with spaces or quotes are quoted).
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|word| {
+            let plain = !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain {
+                word.clone()
+            } else {
+                format!("'{}'", word.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_quotes_what_a_shell_would_split() {
+        let argv: Vec<String> = ["python3", "-c", "print('hi there')", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            shell_words(&argv),
+            r#"python3 -c 'print('\''hi there'\'')' ''"#
+        );
+    }
+}

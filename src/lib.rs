@@ -1,0 +1,12 @@
+//! memgate: a memory-budget gate for CI.
+//!
+//! Data flow (see DESIGN §1): config → plan → measure → verdict → results → reporters.
+//! Every module below the CLI is usable as a library; I/O stays at the edges.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod measure;
+pub mod results;
+pub mod stats;
+pub mod units;

@@ -1,0 +1,232 @@
+//! The sampled path on Linux: the process tree read from `/proc` at every tick.
+//!
+//! Cheap reads in the loop (one kept-fd `pread` of `status` per process, one of `children` per
+//! thread); the expensive, exact `smaps_rollup` (PSS) only when the summed RSS of a tree of
+//! several processes reaches a new high by a margin, or its set of processes changed — so forked
+//! workers sharing copy-on-write pages are counted once, at a cost of a few reads for a growing
+//! tree and almost none for a sawtooth (DESIGN §5). Per-process high-water marks (`VmHWM`) catch
+//! spikes shorter than the interval.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::procfs::{self, KeptFile, ProcessMemory};
+use super::sampler::{Probe, Sample};
+
+const MIB: u64 = 1024 * 1024;
+
+/// What the sampled path learned beyond the timeline.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TreeSummary {
+    /// Distinct processes seen.
+    pub processes_seen: usize,
+    /// The largest `VmHWM − RssFile` of any one process: a peak that sampling may have missed.
+    pub largest_process_peak: u64,
+    pub pss_reads: u32,
+    pub pss_time: Duration,
+}
+
+struct Tracked {
+    status: KeptFile,
+    /// Every thread's `children` file (a child belongs to the thread that forked it).
+    children: Vec<KeptFile>,
+    threads_listed: u32,
+    last: ProcessMemory,
+}
+
+impl Tracked {
+    fn open(pid: u32, tick: u32) -> Option<Self> {
+        let status = KeptFile::open(Path::new(&format!("/proc/{pid}/status"))).ok()?;
+        let mut tracked = Self {
+            status,
+            children: Vec::new(),
+            threads_listed: tick,
+            last: ProcessMemory::default(),
+        };
+        tracked.list_threads(pid, tick);
+        Some(tracked)
+    }
+
+    fn list_threads(&mut self, pid: u32, tick: u32) {
+        self.threads_listed = tick;
+        self.children = procfs::thread_ids(pid)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|tid| {
+                KeptFile::open(Path::new(&format!("/proc/{pid}/task/{tid}/children"))).ok()
+            })
+            .collect();
+    }
+}
+
+/// Ticks between re-listing a process's threads (new threads that fork are rare).
+const RELIST_THREADS_EVERY: u32 = 10;
+/// PSS reads may take at most this share of wall time, except when the set of processes changed.
+const PSS_TIME_SHARE: f64 = 0.02;
+/// A re-read of PSS even without a new high, so that copy-on-write pages broken by writes show up.
+const PSS_REFRESH: Duration = Duration::from_secs(2);
+
+/// Samples every descendant of memgate itself: as a child subreaper it inherits orphans, so the
+/// walk from its own threads sees double-forked grandchildren too.
+pub struct ProcTreeProbe {
+    /// `children` files of memgate's own threads.
+    roots: Vec<KeptFile>,
+    tracked: HashMap<u32, Tracked>,
+    seen: HashSet<u32>,
+    buf: Vec<u8>,
+    tick: u32,
+    started: Instant,
+    /// Bytes counted more than once at the last PSS read (summed RSS − summed PSS).
+    sharing: u64,
+    /// The processes present at the last PSS read.
+    pss_set: Vec<u32>,
+    last_pss: Option<Instant>,
+    peak: u64,
+    /// Per process: the largest `VmHWM − RssFile` seen, kept after it exits.
+    process_peaks: HashMap<u32, u64>,
+    pub summary: TreeSummary,
+}
+
+impl ProcTreeProbe {
+    pub fn new() -> Self {
+        let me = std::process::id();
+        let roots = procfs::thread_ids(me)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|tid| {
+                KeptFile::open(Path::new(&format!("/proc/{me}/task/{tid}/children"))).ok()
+            })
+            .collect();
+        Self {
+            roots,
+            tracked: HashMap::new(),
+            seen: HashSet::new(),
+            buf: Vec::with_capacity(4096),
+            tick: 0,
+            started: Instant::now(),
+            sharing: 0,
+            pss_set: Vec::new(),
+            last_pss: None,
+            peak: 0,
+            process_peaks: HashMap::new(),
+            summary: TreeSummary::default(),
+        }
+    }
+
+    /// PIDs of the live tree, breadth first from memgate's own threads.
+    fn walk(&mut self) -> Vec<u32> {
+        let mut pids = Vec::new();
+        for file in &self.roots {
+            if file.read_into(&mut self.buf).is_ok() {
+                pids.extend(procfs::parse_pids(&self.buf));
+            }
+        }
+        let mut i = 0;
+        while i < pids.len() {
+            let pid = pids[i];
+            i += 1;
+            let tick = self.tick;
+            let tracked = match self.tracked.entry(pid) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    let Some(tracked) = Tracked::open(pid, tick) else {
+                        continue;
+                    };
+                    entry.insert(tracked)
+                }
+            };
+            if tick.wrapping_sub(tracked.threads_listed) >= RELIST_THREADS_EVERY {
+                tracked.list_threads(pid, tick);
+            }
+            for file in &tracked.children {
+                if file.read_into(&mut self.buf).is_ok() {
+                    for child in procfs::parse_pids(&self.buf) {
+                        if !pids.contains(&child) {
+                            pids.push(child);
+                        }
+                    }
+                }
+            }
+        }
+        pids
+    }
+
+    /// Reads summed PSS of `pids`; returns the bytes that summed RSS counted more than once.
+    fn read_sharing(&mut self, pids: &[u32], rss_sum: u64) -> Option<u64> {
+        let began = Instant::now();
+        let mut pss_sum = 0;
+        for &pid in pids {
+            pss_sum += procfs::read_proportional(pid)?.counted();
+        }
+        self.summary.pss_reads += 1;
+        self.summary.pss_time += began.elapsed();
+        self.last_pss = Some(Instant::now());
+        self.pss_set = pids.to_vec();
+        Some(rss_sum.saturating_sub(pss_sum))
+    }
+}
+
+impl Default for ProcTreeProbe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Probe for ProcTreeProbe {
+    fn sample(&mut self) -> Sample {
+        self.tick = self.tick.wrapping_add(1);
+        let pids = self.walk();
+        let mut live = Vec::with_capacity(pids.len());
+        let (mut rss_sum, mut file_sum, mut largest) = (0u64, 0u64, 0u64);
+        for &pid in &pids {
+            let Some(tracked) = self.tracked.get_mut(&pid) else {
+                continue;
+            };
+            let memory = match tracked.status.read_into(&mut self.buf) {
+                Ok(()) => procfs::parse_status(&self.buf),
+                Err(_) => None,
+            };
+            // No memory lines: a zombie, whose memory is already freed.
+            let Some(memory) = memory else { continue };
+            tracked.last = memory;
+            self.seen.insert(pid);
+            live.push(pid);
+            rss_sum += memory.counted();
+            file_sum += memory.file;
+            largest = largest.max(memory.counted());
+            let process_peak = memory.hwm.saturating_sub(memory.file);
+            let entry = self.process_peaks.entry(pid).or_default();
+            *entry = (*entry).max(process_peak);
+        }
+        // Forget processes that are gone (their fds would read nothing).
+        self.tracked.retain(|pid, _| pids.contains(pid));
+
+        let counted = if live.len() <= 1 {
+            self.sharing = 0;
+            rss_sum
+        } else {
+            let provisional = rss_sum.saturating_sub(self.sharing).max(largest);
+            let margin = (4 * MIB).max(self.peak / 100);
+            let set_changed = live != self.pss_set;
+            let stale = self.last_pss.is_none_or(|at| at.elapsed() >= PSS_REFRESH);
+            let affordable = self.summary.pss_time.as_secs_f64()
+                <= PSS_TIME_SHARE * self.started.elapsed().as_secs_f64();
+            let wanted = set_changed || provisional > self.peak + margin || stale;
+            if wanted && (affordable || set_changed) {
+                if let Some(sharing) = self.read_sharing(&live, rss_sum) {
+                    self.sharing = sharing;
+                }
+            }
+            rss_sum.saturating_sub(self.sharing).max(largest)
+        };
+        self.peak = self.peak.max(counted);
+        self.summary.processes_seen = self.seen.len();
+        self.summary.largest_process_peak = self.process_peaks.values().copied().max().unwrap_or(0);
+        Sample {
+            counted,
+            file: file_sum,
+            processes: live.len(),
+        }
+    }
+}

@@ -1,0 +1,800 @@
+//! Statistics over memory timelines: steady state, leak slope, downsampling, medians.
+//!
+//! A timeline is `&[(f64, u64)]`: (seconds since start, bytes), sorted by time, sampled at roughly a
+//! fixed interval (e.g. 10 ms) but possibly with gaps. Everything here is pure and allocation-light;
+//! no I/O, no dependencies (DESIGN §5 "Steady state and leaks").
+//!
+//! Why these estimators:
+//! - The **median** after warm-up and before teardown is the level a program sits at, unmoved by the
+//!   allocation burst at start, the free/exit at the end, or short spikes in between.
+//! - A **leak** shows as a rising *floor*: garbage-collected and arena allocators saw up and down all
+//!   the time, so a slope fitted to raw samples follows the teeth. The minimum of each window (the
+//!   lower envelope) sits on the floor. **Theil–Sen** (median of pairwise slopes) ignores the odd
+//!   outlier window, and the **Mann–Kendall** test says whether the rise is a trend rather than noise.
+//!   A trend alone is not enough to call a leak: the growth over the window must also be material
+//!   (at least 16 MiB and 2% of steady), so a slow drift of a few MiB never fails a gate.
+
+/// One mebibyte, in bytes.
+const MIB: f64 = 1024.0 * 1024.0;
+/// Fraction of the run (by time) treated as warm-up and excluded from steady state and growth.
+const WARMUP_FRACTION: f64 = 0.20;
+/// Fraction of the run (by time) at the end treated as teardown and excluded.
+const TEARDOWN_FRACTION: f64 = 0.02;
+/// Width of the lower-envelope windows for ordinary runs: long enough to span a few GC/arena cycles.
+const WINDOW_SECS: f64 = 1.0;
+/// The steady span is split into at least this many windows (of less than 1 s on short runs).
+const SHORT_RUN_WINDOWS: usize = 10;
+/// Fewer non-empty windows than this give no slope at all (a line through 2 points is not a trend).
+const MIN_WINDOWS: usize = 3;
+/// Upper bound on the number of windows: Theil–Sen and Mann–Kendall are O(m²) in windows, so very
+/// long runs get wider windows instead of more of them (1000 windows = 500k pairs, well under 1 ms).
+const MAX_WINDOWS: usize = 1000;
+/// Two-sided 5% critical value of the standard normal, for the Mann–Kendall z.
+const Z_CRITICAL: f64 = 1.96;
+/// Minimum growth over the steady window for a leak, in bytes.
+const MIN_LEAK_BYTES: f64 = 16.0 * MIB;
+/// Minimum growth over the steady window for a leak, as a fraction of steady memory.
+const MIN_LEAK_FRACTION: f64 = 0.02;
+
+/// The steady window `[lo, hi]` in seconds, and the run's duration.
+///
+/// `None` for an empty timeline or one whose duration is not a finite, non-negative number (e.g.
+/// unsorted or NaN times), so that callers fall back instead of computing with garbage.
+fn steady_window(timeline: &[(f64, u64)]) -> Option<(f64, f64, f64)> {
+    let (&(t0, _), &(t1, _)) = (timeline.first()?, timeline.last()?);
+    let duration = t1 - t0;
+    if !duration.is_finite() || duration < 0.0 {
+        return None;
+    }
+    let lo = t0 + WARMUP_FRACTION * duration;
+    let hi = t1 - TEARDOWN_FRACTION * duration;
+    Some((lo, hi, duration))
+}
+
+/// The samples whose time lies in the steady window (both ends inclusive).
+fn steady_samples(timeline: &[(f64, u64)]) -> Vec<(f64, u64)> {
+    match steady_window(timeline) {
+        Some((lo, hi, _)) => timeline
+            .iter()
+            .copied()
+            .filter(|&(t, _)| t >= lo && t <= hi)
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Steady-state memory: median of the series after warm-up (first 20% of the run's duration) and
+/// before teardown (last 2%). Falls back to the median of the whole series when that window is
+/// empty; 0 for an empty series.
+///
+/// Why: start-up allocations and exit-time frees are not what a program "uses"; the median over the
+/// middle of the run is the level it sits at, robust to short spikes (which are the peak's business,
+/// not steady state's). The window is defined by time, not by sample count, so gaps in sampling do not
+/// shift it. Both ends of the window are inclusive.
+pub fn steady_bytes(timeline: &[(f64, u64)]) -> u64 {
+    let window: Vec<u64> = steady_samples(timeline).iter().map(|&(_, b)| b).collect();
+    if window.is_empty() {
+        let all: Vec<u64> = timeline.iter().map(|&(_, b)| b).collect();
+        median_u64(&all)
+    } else {
+        median_u64(&window)
+    }
+}
+
+/// Memory growth over the steady window of a run (see [`growth`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Growth {
+    /// Theil–Sen slope of the lower envelope, in bytes per second (negative when memory falls).
+    /// 0 when there were fewer than 3 windows.
+    pub bytes_per_sec: f64,
+    /// True when the trend is significant and positive, and material (see [`growth`]).
+    pub leak: bool,
+    /// Mann–Kendall z statistic (tie- and continuity-corrected) of the window minima; > 1.96 is a
+    /// significant rise at the 5% level. 0 when there were fewer than 3 windows.
+    pub mann_kendall_z: f64,
+    /// Number of non-empty windows the envelope was built from.
+    pub windows: usize,
+}
+
+/// Leak slope: Theil–Sen slope of the lower envelope of 1 s windows (min of each window, at the
+/// window's centre time) over the same steady window as [`steady_bytes`] (after 20% warm-up, before
+/// the last 2%). `leak` is true when the Mann–Kendall trend of those window minima is significant
+/// (z > 1.96, i.e. |z| > 1.96 and positive) AND slope × duration of the steady window exceeds
+/// max(16 MiB, 2% of steady). With fewer than 3 non-empty windows: slope 0, z 0, leak false.
+///
+/// Why the lower envelope: allocators and garbage collectors saw up and down; the minimum of each
+/// window sits on the floor, and a leak is a rising floor. A sawtooth with no trend has a flat floor.
+/// Why Theil–Sen: the median of pairwise slopes ignores a few outlier windows (a GC pause, a burst),
+/// where least squares would be pulled by them. Why Mann–Kendall: it is distribution-free and says
+/// whether the rise is a trend or noise. Why the size threshold: a significant but tiny drift (a
+/// cache filling up by a few MiB) must not fail a CI gate.
+///
+/// Windows: the steady span is split into `floor(span / 1 s)` equal windows (so each is between 1 s
+/// and 2 s wide and there is no partial last window, whose minimum over fewer samples would bias the
+/// envelope upward), capped at 1000 windows for very long runs. When the run is shorter than 3 s, the
+/// span is split into 10 windows instead (or one per sample when it has fewer than 10 samples).
+/// Windows with no sample (gaps) are skipped. Note that Mann–Kendall cannot reach |z| > 1.96 with
+/// fewer than 5 windows, so runs of about 3–6.5 s report a slope but can never be flagged as a leak.
+///
+/// Cost: O(n) over samples plus O(m²) over the m ≤ 1000 window minima.
+pub fn growth(timeline: &[(f64, u64)]) -> Growth {
+    let Some((lo, hi, _)) = steady_window(timeline) else {
+        return Growth::default();
+    };
+    let span = hi - lo;
+    if !span.is_finite() || span <= 0.0 {
+        return Growth::default();
+    }
+    let samples = steady_samples(timeline);
+
+    // Number of windows over the steady span; all of equal width `span / count`.
+    // Windows of min(1 s, span/10): at least 10 windows, so that Mann–Kendall can reach
+    // significance on runs of a few seconds too (with 2–5 windows it never can).
+    // `as usize` saturates; the cap keeps the O(m²) part small.
+    let count = ((span / WINDOW_SECS).floor() as usize)
+        .clamp(SHORT_RUN_WINDOWS, MAX_WINDOWS)
+        .min(samples.len());
+    if count < MIN_WINDOWS {
+        return Growth::default();
+    }
+    let width = span / count as f64;
+
+    // Lower envelope: min bytes per window (None = empty window, a gap in sampling).
+    let mut minima: Vec<Option<u64>> = vec![None; count];
+    for &(t, bytes) in &samples {
+        let index = (((t - lo) / width).floor() as usize).min(count - 1);
+        let slot = &mut minima[index];
+        *slot = Some(slot.map_or(bytes, |m| m.min(bytes)));
+    }
+    let envelope: Vec<(f64, f64)> = minima
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.map(|b| (lo + (i as f64 + 0.5) * width, b as f64)))
+        .collect();
+    if envelope.len() < MIN_WINDOWS {
+        return Growth {
+            windows: envelope.len(),
+            ..Growth::default()
+        };
+    }
+
+    let slope = theil_sen_slope(&envelope);
+    let values: Vec<f64> = envelope.iter().map(|&(_, y)| y).collect();
+    let z = mann_kendall_z(&values);
+    let steady = steady_bytes(timeline) as f64;
+    let threshold = MIN_LEAK_BYTES.max(MIN_LEAK_FRACTION * steady);
+    let leak = z > Z_CRITICAL && slope * span > threshold;
+    Growth {
+        bytes_per_sec: slope,
+        leak,
+        mann_kendall_z: z,
+        windows: envelope.len(),
+    }
+}
+
+/// Theil–Sen estimator: the median of the slopes of all pairs of points with distinct x.
+/// O(m²) time and memory in the number of points: only ever called on window minima.
+fn theil_sen_slope(points: &[(f64, f64)]) -> f64 {
+    let mut slopes = Vec::with_capacity(points.len() * points.len().saturating_sub(1) / 2);
+    for (i, &(xi, yi)) in points.iter().enumerate() {
+        for &(xj, yj) in &points[i + 1..] {
+            let dx = xj - xi;
+            if dx != 0.0 {
+                slopes.push((yj - yi) / dx);
+            }
+        }
+    }
+    median_f64(&slopes)
+}
+
+/// Mann–Kendall trend test: z statistic of S = Σ_{i<j} sign(x_j − x_i), with the variance
+/// n(n−1)(2n+5)/18 corrected for ties (− Σ t(t−1)(2t+5)/18 over groups of t equal values) and a
+/// continuity correction of 1 towards zero. 0 when the variance is 0 (fewer than 2 points or all
+/// values equal).
+fn mann_kendall_z(values: &[f64]) -> f64 {
+    let n = values.len();
+    let mut s: i64 = 0;
+    for (i, &xi) in values.iter().enumerate() {
+        for &xj in &values[i + 1..] {
+            s += match xj.partial_cmp(&xi) {
+                Some(std::cmp::Ordering::Greater) => 1,
+                Some(std::cmp::Ordering::Less) => -1,
+                _ => 0,
+            };
+        }
+    }
+
+    let term = |k: usize| {
+        let k = k as f64;
+        k * (k - 1.0) * (2.0 * k + 5.0)
+    };
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut ties = 0.0;
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len() && sorted[end] == sorted[start] {
+            end += 1;
+        }
+        ties += term(end - start);
+        start = end;
+    }
+    let variance = (term(n) - ties) / 18.0;
+    if variance <= 0.0 {
+        return 0.0;
+    }
+    let s = s as f64;
+    let corrected = if s > 0.0 {
+        s - 1.0
+    } else if s < 0.0 {
+        s + 1.0
+    } else {
+        0.0
+    };
+    corrected / variance.sqrt()
+}
+
+/// Reduce a timeline to at most `max_points` points keeping its shape for charts and storage: split
+/// into buckets by time and keep, per bucket, the min and max points in time order (so peaks
+/// survive). The result's global max value equals the input's global max (and likewise the min);
+/// first and last points are kept. Identity when `len <= max_points`.
+///
+/// Why min and max rather than averages: a budget gate is about peaks, and a chart whose peak is
+/// lower than the reported peak is wrong. Buckets are by time, not by index, so a gap in sampling
+/// stays a gap. The output is a subset of the input, in input order.
+///
+/// Degenerate budgets, where not every guarantee can hold, prefer the peak: `max_points == 0` gives
+/// an empty vector, `1` the (first) max point alone, `2` the first point and the max point (or first
+/// and last when the max is one of them). From 3 up, all guarantees hold; 3 keeps first, max, last.
+pub fn downsample(timeline: &[(f64, u64)], max_points: usize) -> Vec<(f64, u64)> {
+    let n = timeline.len();
+    if n <= max_points {
+        return timeline.to_vec();
+    }
+    if max_points == 0 {
+        return Vec::new();
+    }
+    // n > max_points >= 1, so n >= 2 from here on.
+    let global_max = first_max_index(timeline);
+    let mut keep: Vec<usize> = match max_points {
+        1 => vec![global_max],
+        2 if global_max == 0 || global_max == n - 1 => vec![0, n - 1],
+        2 => vec![0, global_max],
+        _ => {
+            // First and last are reserved; each bucket spends up to 2 points (its min and max).
+            let budget = max_points - 2;
+            let only_max = budget == 1;
+            let buckets = (budget / 2).max(1);
+            let (t_first, t_last) = (timeline[0].0, timeline[n - 1].0);
+            let span = t_last - t_first;
+            // (min index, max index) per bucket, first occurrence of each.
+            let mut extremes: Vec<Option<(usize, usize)>> = vec![None; buckets];
+            for (i, &(t, bytes)) in timeline.iter().enumerate().take(n - 1).skip(1) {
+                let position = if span > 0.0 && span.is_finite() {
+                    (t - t_first) / span * buckets as f64
+                } else {
+                    0.0
+                };
+                // `as usize` maps NaN and negatives to 0; `min` clamps the end.
+                let bucket = (position as usize).min(buckets - 1);
+                extremes[bucket] = Some(match extremes[bucket] {
+                    None => (i, i),
+                    Some((lo, hi)) => (
+                        if bytes < timeline[lo].1 { i } else { lo },
+                        if bytes > timeline[hi].1 { i } else { hi },
+                    ),
+                });
+            }
+            let mut keep = vec![0, n - 1];
+            for &(lo, hi) in extremes.iter().flatten() {
+                keep.push(hi);
+                if !only_max {
+                    keep.push(lo);
+                }
+            }
+            keep
+        }
+    };
+    keep.sort_unstable();
+    keep.dedup();
+    keep.into_iter().map(|i| timeline[i]).collect()
+}
+
+/// Index of the first sample with the largest byte count (`timeline` must be non-empty).
+fn first_max_index(timeline: &[(f64, u64)]) -> usize {
+    let mut best = 0;
+    for (i, &(_, bytes)) in timeline.iter().enumerate() {
+        if bytes > timeline[best].1 {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Median of u64s; 0 for empty.
+///
+/// For an even count this is the mean of the two middle values rounded down, computed as
+/// `lower + (upper - lower) / 2` so it cannot overflow and always lies between the two. Rounding down
+/// (at most half a byte) keeps the result an integer byte count without favouring either side in any
+/// way that matters. O(n) by selection on a copy; the input is not reordered.
+pub fn median_u64(values: &[u64]) -> u64 {
+    let n = values.len();
+    if n == 0 {
+        return 0;
+    }
+    let mut v = values.to_vec();
+    let (left, &mut upper, _) = v.select_nth_unstable(n / 2);
+    if n % 2 == 1 {
+        return upper;
+    }
+    // `left` holds the n/2 smallest values; its max is the lower middle.
+    let lower = left.iter().copied().max().unwrap_or(upper);
+    lower + (upper - lower) / 2
+}
+
+/// Median of f64s; 0.0 for empty.
+///
+/// NaNs are ignored (they have no place in an order; 0.0 when every value is NaN). For an even
+/// count, the mean of the two middle values, computed as `lower / 2 + upper / 2` so that it cannot
+/// overflow to infinity. O(n) by selection on a copy.
+pub fn median_f64(values: &[f64]) -> f64 {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    let n = v.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let (left, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    if n % 2 == 1 {
+        return upper;
+    }
+    let lower = left.iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
+    lower / 2.0 + upper / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB_U: u64 = 1 << 20;
+
+    /// Samples every `dt` seconds from 0 to `duration` inclusive; `f` gives bytes (as f64) at time t.
+    fn series(duration: f64, dt: f64, mut f: impl FnMut(usize, f64) -> f64) -> Vec<(f64, u64)> {
+        let n = (duration / dt).round() as usize;
+        (0..=n)
+            .map(|i| {
+                let t = i as f64 * dt;
+                (t, f(i, t).round() as u64)
+            })
+            .collect()
+    }
+
+    /// Deterministic pseudo-random numbers in [0, 1) (xorshift), so tests need no dependency.
+    fn noise(seed: &mut u64) -> f64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    // ---- medians ----
+
+    #[test]
+    fn median_u64_odd_even_empty() {
+        assert_eq!(median_u64(&[]), 0);
+        assert_eq!(median_u64(&[7]), 7);
+        assert_eq!(median_u64(&[9, 1, 5]), 5);
+        // Even: mean of the two middle values, rounded down.
+        assert_eq!(median_u64(&[1, 2, 3, 4]), 2);
+        assert_eq!(median_u64(&[4, 1, 3, 10]), 3);
+        assert_eq!(median_u64(&[10, 20]), 15);
+        assert_eq!(median_u64(&[5, 5, 5, 5]), 5);
+        // No overflow near u64::MAX.
+        assert_eq!(median_u64(&[u64::MAX, u64::MAX - 2]), u64::MAX - 1);
+        assert_eq!(median_u64(&[u64::MAX, 0]), u64::MAX / 2);
+    }
+
+    #[test]
+    fn median_u64_does_not_reorder_input() {
+        let values = [3, 1, 2];
+        assert_eq!(median_u64(&values), 2);
+        assert_eq!(values, [3, 1, 2]);
+    }
+
+    #[test]
+    fn median_f64_odd_even_empty_nan() {
+        assert_eq!(median_f64(&[]), 0.0);
+        assert_eq!(median_f64(&[2.5]), 2.5);
+        assert_eq!(median_f64(&[3.0, -1.0, 2.0]), 2.0);
+        assert_eq!(median_f64(&[1.0, 2.0, 3.0, 4.0]), 2.5);
+        assert_eq!(median_f64(&[f64::NAN, 1.0, 3.0, f64::NAN]), 2.0);
+        assert_eq!(median_f64(&[f64::NAN]), 0.0);
+        assert_eq!(median_f64(&[f64::MAX, f64::MAX]), f64::MAX);
+        assert_eq!(median_f64(&[-f64::MAX, f64::MAX]), 0.0);
+    }
+
+    // ---- steady_bytes ----
+
+    #[test]
+    fn steady_empty_and_single() {
+        assert_eq!(steady_bytes(&[]), 0);
+        assert_eq!(steady_bytes(&[(0.0, 42)]), 42);
+    }
+
+    #[test]
+    fn steady_constant_is_exact() {
+        let tl = series(10.0, 0.01, |_, _| 300.0 * MIB);
+        assert_eq!(steady_bytes(&tl), 300 * MIB_U);
+    }
+
+    #[test]
+    fn steady_is_plateau_after_warmup_ramp() {
+        // Ramps from 0 to 200 MiB during the first 1.5 s (inside the 2 s warm-up), then flat.
+        let tl = series(10.0, 0.01, |_, t| {
+            if t < 1.5 {
+                200.0 * MIB * t / 1.5
+            } else {
+                200.0 * MIB
+            }
+        });
+        assert_eq!(steady_bytes(&tl), 200 * MIB_U);
+    }
+
+    #[test]
+    fn steady_is_plateau_after_step_past_warmup() {
+        // 100 MiB until 3 s, 300 MiB after: the window [2 s, 9.8 s] is mostly the plateau.
+        let tl = series(
+            10.0,
+            0.01,
+            |_, t| if t < 3.0 { 100.0 * MIB } else { 300.0 * MIB },
+        );
+        assert_eq!(steady_bytes(&tl), 300 * MIB_U);
+    }
+
+    #[test]
+    fn steady_excludes_warmup_spike_and_teardown() {
+        // A 2 GiB spike during warm-up, a drop to 1 MiB during teardown (last 2% = last 0.2 s).
+        let tl = series(10.0, 0.01, |_, t| {
+            if (0.5..1.0).contains(&t) {
+                2048.0 * MIB
+            } else if t > 9.85 {
+                MIB
+            } else {
+                100.0 * MIB
+            }
+        });
+        assert_eq!(steady_bytes(&tl), 100 * MIB_U);
+    }
+
+    #[test]
+    fn steady_window_is_by_time_not_by_count() {
+        // Dense sampling at 500 MiB during warm-up (0–2 s), sparse at 100 MiB after: a count-based
+        // window would see mostly 500 MiB samples.
+        let mut tl: Vec<(f64, u64)> = (0..200).map(|i| (i as f64 * 0.01, 500 * MIB_U)).collect();
+        tl.extend((2..=10).map(|s| (s as f64, 100 * MIB_U)));
+        assert_eq!(steady_bytes(&tl), 100 * MIB_U);
+    }
+
+    #[test]
+    fn steady_falls_back_to_whole_series_when_window_empty() {
+        // Two samples: window [0.2, 0.98] holds neither; median of both = mean rounded down.
+        assert_eq!(steady_bytes(&[(0.0, 10), (1.0, 21)]), 15);
+        // NaN time: no window at all, still no panic, whole-series median.
+        assert_eq!(steady_bytes(&[(f64::NAN, 4), (1.0, 8), (2.0, 6)]), 6);
+    }
+
+    // ---- growth ----
+
+    #[test]
+    fn growth_empty_and_tiny() {
+        assert_eq!(growth(&[]), Growth::default());
+        assert_eq!(growth(&[(0.0, 5)]), Growth::default());
+        let two = growth(&[(0.0, 5), (10.0, 500 * MIB_U)]);
+        assert_eq!(two.bytes_per_sec, 0.0);
+        assert!(!two.leak);
+        assert!(two.windows < 3);
+    }
+
+    #[test]
+    fn growth_leak_of_a_five_second_run_is_detected() {
+        // Runs of 3–6.5 s once had 2–5 windows, too few for Mann–Kendall to ever be significant.
+        let rate = 20.0 * MIB;
+        let tl = series(5.0, 0.01, |_, t| 100.0 * MIB + rate * t);
+        let g = growth(&tl);
+        assert!(g.leak, "{g:?}");
+        assert!((g.bytes_per_sec - rate).abs() / rate < 0.02);
+    }
+
+    #[test]
+    fn growth_constant_is_zero() {
+        let tl = series(10.0, 0.01, |_, _| 300.0 * MIB);
+        let g = growth(&tl);
+        assert_eq!(g.bytes_per_sec, 0.0);
+        assert_eq!(g.mann_kendall_z, 0.0);
+        assert!(!g.leak);
+        // Steady span 7.8 s -> at least 10 windows (of 0.78 s).
+        assert_eq!(g.windows, 10);
+    }
+
+    #[test]
+    fn growth_linear_leak_measured_within_2_percent() {
+        let rate = 6.7 * MIB;
+        let tl = series(10.0, 0.01, |_, t| 100.0 * MIB + rate * t);
+        let g = growth(&tl);
+        let error = (g.bytes_per_sec - rate).abs() / rate;
+        assert!(error < 0.02, "slope {} MiB/s", g.bytes_per_sec / MIB);
+        assert!(g.leak);
+        // 10 strictly increasing minima: S = 45, var = 10·9·25/18 = 125, z = 44/11.18 = 3.936.
+        assert_eq!(g.windows, 10);
+        assert!((g.mann_kendall_z - 44.0 / (10.0f64 * 9.0 * 25.0 / 18.0).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn growth_leak_in_sawtooth_is_found() {
+        // 4 MiB/s rising floor under a 0–300 MiB sawtooth of period 0.5 s, over 20 s.
+        let rate = 4.0 * MIB;
+        let tl = series(20.0, 0.01, |i, t| {
+            100.0 * MIB + rate * t + 300.0 * MIB * (i % 50) as f64 / 50.0
+        });
+        let g = growth(&tl);
+        assert!(
+            (g.bytes_per_sec - rate).abs() / rate < 0.05,
+            "{}",
+            g.bytes_per_sec / MIB
+        );
+        assert!(g.mann_kendall_z > 1.96);
+        assert!(g.leak);
+    }
+
+    #[test]
+    fn growth_sawtooth_is_not_a_leak() {
+        // Rises from 100 to 400 MiB and drops back, period 0.5 s, over 10 s: raw samples would give a
+        // slope depending on where the run is cut; the envelope is flat.
+        let tl = series(10.0, 0.01, |i, _| {
+            100.0 * MIB + 300.0 * MIB * (i % 50) as f64 / 50.0
+        });
+        let g = growth(&tl);
+        assert!(g.bytes_per_sec.abs() < MIB, "{}", g.bytes_per_sec / MIB);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_unaligned_triangle_wave_is_not_a_leak() {
+        // Period 0.37 s (not a multiple of the sample interval or the window), phase from time.
+        let tl = series(10.0, 0.01, |_, t| {
+            let phase = (t % 0.37) / 0.37;
+            let tri = if phase < 0.5 {
+                phase * 2.0
+            } else {
+                2.0 - phase * 2.0
+            };
+            100.0 * MIB + 300.0 * MIB * tri
+        });
+        let g = growth(&tl);
+        assert!(g.bytes_per_sec.abs() < MIB, "{}", g.bytes_per_sec / MIB);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_noise_is_not_a_leak() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15;
+        let tl = series(30.0, 0.01, |_, _| {
+            500.0 * MIB + 40.0 * MIB * noise(&mut seed)
+        });
+        let g = growth(&tl);
+        assert!(g.bytes_per_sec.abs() < MIB, "{}", g.bytes_per_sec / MIB);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_small_drift_is_not_a_leak() {
+        // 1 MiB over 10 s: a real, significant trend, but 0.78 MiB over the window < 16 MiB.
+        let rate = 0.1 * MIB;
+        let tl = series(10.0, 0.01, |_, t| 200.0 * MIB + rate * t);
+        let g = growth(&tl);
+        assert!((g.bytes_per_sec - rate).abs() / rate < 0.05);
+        assert!(g.mann_kendall_z > 1.96);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_threshold_scales_with_steady() {
+        // 3 MiB/s over a 7.8 s window = 23.4 MiB: above 16 MiB, a leak at 100 MiB steady...
+        let rate = 3.0 * MIB;
+        let small = series(10.0, 0.01, |_, t| 100.0 * MIB + rate * t);
+        assert!(growth(&small).leak);
+        // ...but below 2% of a 10 GiB steady (~205 MiB): not a leak.
+        let big = series(10.0, 0.01, |_, t| 10240.0 * MIB + rate * t);
+        let g = growth(&big);
+        assert!((g.bytes_per_sec - rate).abs() / rate < 0.02);
+        assert!(g.mann_kendall_z > 1.96);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_falling_memory_is_not_a_leak() {
+        let rate = 5.0 * MIB;
+        let tl = series(10.0, 0.01, |_, t| 500.0 * MIB - rate * t);
+        let g = growth(&tl);
+        assert!((g.bytes_per_sec + rate).abs() / rate < 0.02);
+        assert!(g.mann_kendall_z < -1.96);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_ignores_warmup_and_teardown() {
+        // Steep ramp in warm-up, steep fall in teardown, flat in between.
+        let tl = series(10.0, 0.01, |_, t| {
+            if t < 1.9 {
+                800.0 * MIB * t / 1.9
+            } else if t > 9.85 {
+                10.0 * MIB
+            } else {
+                800.0 * MIB
+            }
+        });
+        let g = growth(&tl);
+        assert_eq!(g.bytes_per_sec, 0.0);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_with_sampling_gap() {
+        // No samples between 4 s and 6.5 s: empty windows are skipped, slope still right.
+        let rate = 6.7 * MIB;
+        let tl: Vec<(f64, u64)> = series(12.0, 0.01, |_, t| 50.0 * MIB + rate * t)
+            .into_iter()
+            .filter(|&(t, _)| !(4.0..6.5).contains(&t))
+            .collect();
+        let g = growth(&tl);
+        assert!((g.bytes_per_sec - rate).abs() / rate < 0.02);
+        // Span [2.4 s, 11.76 s] -> 9 windows of 1.04 s; the gap empties one, [4.48 s, 5.52 s).
+        assert_eq!(g.windows, 8);
+        assert!(g.leak);
+    }
+
+    #[test]
+    fn growth_short_run_does_not_panic() {
+        // 0.5 s at 10 ms: 10 windows of 39 ms over the steady span.
+        let flat = series(0.5, 0.01, |_, _| 64.0 * MIB);
+        let g = growth(&flat);
+        assert_eq!(g.bytes_per_sec, 0.0);
+        assert!(!g.leak);
+        assert_eq!(g.windows, 10);
+        // A fast leak in a short run is still measured (50 MiB/s over 0.39 s = 19.5 MiB > 16 MiB).
+        let rate = 50.0 * MIB;
+        let tl = series(0.5, 0.01, |_, t| 64.0 * MIB + rate * t);
+        let g = growth(&tl);
+        assert!(
+            (g.bytes_per_sec - rate).abs() / rate < 0.05,
+            "{}",
+            g.bytes_per_sec / MIB
+        );
+        assert!(g.leak);
+        // Very few samples: fewer windows than samples, never a panic.
+        let g = growth(&[(0.0, 1), (0.01, 2), (0.02, 3), (0.03, 4)]);
+        assert_eq!(g.bytes_per_sec, 0.0);
+        assert!(!g.leak);
+    }
+
+    #[test]
+    fn growth_degenerate_times_do_not_panic() {
+        assert_eq!(growth(&[(1.0, 5), (1.0, 6), (1.0, 7)]), Growth::default());
+        assert_eq!(
+            growth(&[(0.0, 5), (f64::NAN, 6), (f64::INFINITY, 7)]),
+            Growth::default()
+        );
+        assert_eq!(growth(&[(5.0, 5), (3.0, 6), (1.0, 7)]), Growth::default());
+    }
+
+    #[test]
+    fn growth_long_run_caps_windows() {
+        // 2000 s at 0.5 s: span 1560 s would be 1560 windows; capped at 1000.
+        let rate = 0.5 * MIB;
+        let tl = series(2000.0, 0.5, |_, t| 100.0 * MIB + rate * t);
+        let g = growth(&tl);
+        assert_eq!(g.windows, 1000);
+        assert!((g.bytes_per_sec - rate).abs() / rate < 0.02);
+        assert!(g.leak);
+    }
+
+    #[test]
+    fn mann_kendall_known_values() {
+        // Strictly increasing, n = 5: S = 10, var = 5·4·15/18 = 16.667, z = 9/4.082 = 2.2045.
+        let z = mann_kendall_z(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert!((z - 9.0 / (50.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        // n = 4 can never be significant: z = 5/√8.667 = 1.698.
+        assert!(mann_kendall_z(&[1.0, 2.0, 3.0, 4.0]) < 1.96);
+        // Ties: [1,1,2,3]: S = 5, var = (4·3·13 − 2·1·9)/18 = 7.667, z = 4/2.769.
+        let z = mann_kendall_z(&[1.0, 1.0, 2.0, 3.0]);
+        assert!((z - 4.0 / (138.0f64 / 18.0).sqrt()).abs() < 1e-12);
+        assert_eq!(mann_kendall_z(&[2.0, 2.0, 2.0]), 0.0);
+        assert_eq!(mann_kendall_z(&[]), 0.0);
+    }
+
+    #[test]
+    fn theil_sen_ignores_outlier() {
+        // y = 2x except one wild point: the median of pairwise slopes stays 2.
+        let points: Vec<(f64, f64)> = (0..9)
+            .map(|i| (i as f64, if i == 4 { 1000.0 } else { 2.0 * i as f64 }))
+            .collect();
+        assert_eq!(theil_sen_slope(&points), 2.0);
+    }
+
+    // ---- downsample ----
+
+    fn assert_shape_kept(input: &[(f64, u64)], output: &[(f64, u64)], max_points: usize) {
+        assert!(
+            output.len() <= max_points,
+            "{} > {max_points}",
+            output.len()
+        );
+        assert_eq!(output.first(), input.first());
+        assert_eq!(output.last(), input.last());
+        let max_in = input.iter().map(|p| p.1).max();
+        let max_out = output.iter().map(|p| p.1).max();
+        assert_eq!(max_in, max_out);
+        let min_in = input.iter().map(|p| p.1).min();
+        let min_out = output.iter().map(|p| p.1).min();
+        assert_eq!(min_in, min_out);
+        assert!(
+            output.windows(2).all(|w| w[0].0 < w[1].0),
+            "not in time order"
+        );
+        assert!(output.iter().all(|p| input.contains(p)), "not a subset");
+    }
+
+    #[test]
+    fn downsample_keeps_peak_first_last() {
+        // 10 s of sawtooth at 1 ms with one narrow 1 GiB spike at 6.1234 s.
+        let mut tl = series(10.0, 0.001, |i, _| 100.0 * MIB + MIB * (i % 300) as f64);
+        tl[6123].1 = 1024 * MIB_U;
+        for max_points in [3, 4, 5, 7, 100, 1000] {
+            let out = downsample(&tl, max_points);
+            assert_shape_kept(&tl, &out, max_points);
+            assert!(out.contains(&tl[6123]));
+        }
+        // With an even budget every bucket has both min and max, so the budget is filled.
+        assert_eq!(downsample(&tl, 100).len(), 100);
+    }
+
+    #[test]
+    fn downsample_identity_when_small() {
+        let tl = vec![(0.0, 1), (0.5, 9), (1.0, 3)];
+        assert_eq!(downsample(&tl, 3), tl);
+        assert_eq!(downsample(&tl, 100), tl);
+        assert_eq!(downsample(&[], 10), Vec::<(f64, u64)>::new());
+        assert_eq!(downsample(&[], 0), Vec::<(f64, u64)>::new());
+    }
+
+    #[test]
+    fn downsample_degenerate_budgets() {
+        let tl = vec![(0.0, 1), (1.0, 9), (2.0, 3), (3.0, 2)];
+        assert_eq!(downsample(&tl, 0), vec![]);
+        assert_eq!(downsample(&tl, 1), vec![(1.0, 9)]);
+        assert_eq!(downsample(&tl, 2), vec![(0.0, 1), (1.0, 9)]);
+        assert_eq!(downsample(&tl, 3), vec![(0.0, 1), (1.0, 9), (3.0, 2)]);
+        // Max at the end: 2 points are first and last.
+        let rising = vec![(0.0, 1), (1.0, 2), (2.0, 3)];
+        assert_eq!(downsample(&rising, 2), vec![(0.0, 1), (2.0, 3)]);
+        assert_eq!(downsample(&rising, 1), vec![(2.0, 3)]);
+    }
+
+    #[test]
+    fn downsample_with_gap_and_equal_times() {
+        // A gap: buckets over the gap are empty and spend nothing.
+        let mut tl = series(2.0, 0.01, |i, _| (i % 7) as f64);
+        tl.extend(
+            series(2.0, 0.01, |i, _| 50.0 + (i % 5) as f64)
+                .into_iter()
+                .map(|(t, b)| (t + 8.0, b)),
+        );
+        let out = downsample(&tl, 20);
+        assert_shape_kept(&tl, &out, 20);
+        // All samples at one time: no panic, still ≤ max_points and the max kept.
+        let same: Vec<(f64, u64)> = (0..50).map(|i| (1.0, (i * 37) % 101)).collect();
+        let out = downsample(&same, 10);
+        assert!(out.len() <= 10);
+        assert_eq!(out.iter().map(|p| p.1).max(), Some(100));
+    }
+}
