@@ -36,6 +36,59 @@ pub struct Cli {
 pub enum Command {
     /// Measure one command's whole process tree: peak, steady state, growth.
     Run(RunArgs),
+    /// Run the benchmarks of memgate.yml (all, or those named), gate them, report.
+    Check(CheckArgs),
+    /// Check memgate.yml and report every problem in it.
+    Validate(ConfigArg),
+    /// Print the JSON Schema of memgate.yml (for editors).
+    Schema,
+    /// Write a starter memgate.yml (never over an existing one).
+    Init(ConfigArg),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The config file.
+    #[arg(short, long, default_value = "memgate.yml", value_name = "FILE")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Benchmarks to run (default: all).
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Only benchmarks with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// The config file.
+    #[arg(short, long, default_value = "memgate.yml", value_name = "FILE")]
+    pub config: PathBuf,
+    /// Write the results (memgate/results@1), rewritten after every benchmark.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write JUnit XML: one testcase per benchmark.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Measured runs per benchmark, overriding the config.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: Option<u32>,
+    /// How to measure.
+    #[arg(long, value_enum, default_value_t = MethodChoice::Auto)]
+    pub method: MethodChoice,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +150,10 @@ pub fn run() -> ExitCode {
     };
     let outcome = match cli.command {
         Command::Run(args) => crate::commands::run::execute(args),
+        Command::Check(args) => crate::commands::check::execute(args),
+        Command::Validate(args) => crate::commands::config::validate(&args.config),
+        Command::Schema => crate::commands::config::schema(),
+        Command::Init(args) => crate::commands::config::init(&args.config),
     };
     outcome.into()
 }

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod measure;
+pub mod report;
 pub mod results;
 pub mod stats;
 pub mod units;
+pub mod verdict;

@@ -94,7 +94,73 @@ pub struct BenchmarkResult {
     pub growth_bytes_per_sec: f64,
     pub duration_secs: f64,
     pub method: Method,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Lowest and highest peak over the runs: how much the runs agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_spread_bytes: Option<(u64, u64)>,
     pub runs: Vec<RunResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetFigures>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Line of the benchmark's budget (or name) in memgate.yml, for annotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_line: Option<usize>,
+}
+
+/// The budget a benchmark was held to, in bytes and bytes per second.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BudgetFigures {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_bytes_per_sec: Option<f64>,
+    /// Fraction of a budget above which the status is `warn`.
+    pub warn_at: f64,
+    /// Whether peak counts file-backed pages too.
+    #[serde(default)]
+    pub include_file: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Peak,
+    Steady,
+    Growth,
+}
+
+impl Metric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Peak => "peak",
+            Self::Steady => "steady",
+            Self::Growth => "growth",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Budget,
+    Regression,
+}
+
+/// One comparison the verdict made. Sizes in bytes, growth in bytes per second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub metric: Metric,
+    pub kind: CheckKind,
+    pub limit: f64,
+    pub actual: f64,
+    pub ok: bool,
+    /// Within the limit but above its `warn_at` share.
+    #[serde(default)]
+    pub warn: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +176,8 @@ pub struct RunResult {
     pub signal: Option<i32>,
     pub timed_out: bool,
     pub oom_killed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<i32>,
     pub processes: usize,
     pub samples: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -133,12 +201,29 @@ impl From<&Measurement> for RunResult {
             signal: m.signal,
             timed_out: m.timed_out,
             oom_killed: m.oom_killed,
+            interrupted: m.interrupted,
             processes: m.processes,
             samples: m.samples,
             uncertainty: m.uncertainty.clone(),
             notes: m.notes.clone(),
             timeline: crate::stats::downsample(&m.timeline, STORED_TIMELINE_POINTS),
         }
+    }
+}
+
+impl RunResult {
+    pub fn succeeded(&self) -> bool {
+        self.ending() == crate::measure::SUCCESS
+    }
+
+    pub fn ending(&self) -> String {
+        crate::measure::describe_ending(
+            self.exit_code,
+            self.signal,
+            self.timed_out,
+            self.oom_killed,
+            self.interrupted,
+        )
     }
 }
 
@@ -223,7 +308,12 @@ mod tests {
             growth_bytes_per_sec: 0.0,
             duration_secs: 0.1,
             method: Method::Sampled,
+            tags: vec![],
+            peak_spread_bytes: None,
             runs: vec![],
+            budget: None,
+            checks: vec![],
+            config_line: None,
         });
         results
     }

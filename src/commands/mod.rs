@@ -1,3 +1,6 @@
 //! One file per subcommand: each turns parsed arguments into an [`Outcome`](crate::cli::Outcome).
 
+pub mod check;
+pub mod config;
+mod progress;
 pub mod run;

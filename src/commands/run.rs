@@ -115,7 +115,12 @@ fn one_benchmark_results(name: String, command: String, m: &Measurement) -> Resu
         growth_bytes_per_sec: m.growth_bytes_per_sec,
         duration_secs: m.duration_secs,
         method: m.method,
+        tags: Vec::new(),
+        peak_spread_bytes: None,
         runs: vec![RunResult::from(m)],
+        budget: None,
+        checks: Vec::new(),
+        config_line: None,
     });
     results.status = results.worst_status();
     results

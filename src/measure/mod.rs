@@ -107,29 +107,51 @@ pub struct Measurement {
 impl Measurement {
     /// The command did what it should: exit 0, not killed, not timed out.
     pub fn succeeded(&self) -> bool {
-        self.exit_code == Some(0)
-            && self.signal.is_none()
-            && !self.timed_out
-            && !self.oom_killed
-            && self.interrupted.is_none()
+        describe_ending(
+            self.exit_code,
+            self.signal,
+            self.timed_out,
+            self.oom_killed,
+            self.interrupted,
+        ) == SUCCESS
     }
 
-    /// How the command ended, in a few words ("exit 0", "killed by SIGKILL (OOM)", "timed out").
+    /// How the command ended, in a few words ("exit 0", "killed by SIGKILL", "timed out").
     pub fn ending(&self) -> String {
-        if let Some(signal) = self.interrupted {
-            return format!("interrupted by {}", signal_name(signal));
-        }
-        if self.timed_out {
-            return "timed out".to_string();
-        }
-        if self.oom_killed {
-            return "killed by the OOM killer".to_string();
-        }
-        match (self.exit_code, self.signal) {
-            (_, Some(signal)) => format!("killed by {}", signal_name(signal)),
-            (Some(code), None) => format!("exit {code}"),
-            (None, None) => "unknown".to_string(),
-        }
+        describe_ending(
+            self.exit_code,
+            self.signal,
+            self.timed_out,
+            self.oom_killed,
+            self.interrupted,
+        )
+    }
+}
+
+/// What [`describe_ending`] says of a command that did what it should.
+pub const SUCCESS: &str = "exited with code 0";
+
+/// How a command ended, in a few words; shared by live measurements and stored runs.
+pub fn describe_ending(
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    timed_out: bool,
+    oom_killed: bool,
+    interrupted: Option<i32>,
+) -> String {
+    if let Some(signal) = interrupted {
+        return format!("interrupted by {}", signal_name(signal));
+    }
+    if timed_out {
+        return "timed out".to_string();
+    }
+    if oom_killed {
+        return "killed by the OOM killer".to_string();
+    }
+    match (exit_code, signal) {
+        (_, Some(signal)) => format!("killed by {}", signal_name(signal)),
+        (Some(code), None) => format!("exited with code {code}"),
+        (None, None) => "ended in an unknown way".to_string(),
     }
 }
 

@@ -10,8 +10,11 @@ use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 use super::sampler::{Probe, Sample};
 
 #[cfg_attr(
-    target_os = "linux",
-    expect(dead_code, reason = "Linux uses the /proc probe; this one is tested there too")
+    all(target_os = "linux", not(test)),
+    expect(
+        dead_code,
+        reason = "Linux uses the /proc probe; this one is tested there too"
+    )
 )]
 pub struct PortableProbe {
     system: System,
@@ -20,8 +23,11 @@ pub struct PortableProbe {
 }
 
 #[cfg_attr(
-    target_os = "linux",
-    expect(dead_code, reason = "Linux uses the /proc probe; this one is tested there too")
+    all(target_os = "linux", not(test)),
+    expect(
+        dead_code,
+        reason = "Linux uses the /proc probe; this one is tested there too"
+    )
 )]
 impl PortableProbe {
     pub fn new(root: u32) -> Self {
@@ -80,7 +86,10 @@ mod tests {
     fn sees_a_child_holding_memory() {
         // A child that holds 64 MiB: the probe must find it under the root (this test process).
         let mut child = std::process::Command::new("sh")
-            .args(["-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' x); sleep 2; echo ${#x}"])
+            .args([
+                "-c",
+                "x=$(head -c 67108864 /dev/zero | tr '\\0' x); sleep 2; echo ${#x}",
+            ])
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();

@@ -1,0 +1,73 @@
+//! Progress of `memgate check` on stderr: a bar on a terminal (indicatif), plain lines in CI logs,
+//! nothing with `--quiet`.
+
+use std::io::{self, IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::results::BenchmarkResult;
+
+pub struct Progress {
+    total: usize,
+    quiet: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(total: usize, quiet: bool) -> Self {
+        let on_terminal = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let bar = (!quiet && on_terminal).then(|| {
+            let bar = ProgressBar::new(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} ({elapsed})")
+                    .expect("valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self { total, quiet, bar }
+    }
+
+    /// A line that stays (setup steps, finished benchmarks).
+    pub fn note(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.println(format!("memgate: {line}")),
+            None => {
+                let _ = writeln!(io::stderr(), "memgate: {line}");
+            }
+        }
+    }
+
+    pub fn running(&mut self, index: usize, name: &str, attempt: u32, total: u32, warmup: bool) {
+        let kind = if warmup { "warm-up run" } else { "run" };
+        let message = format!("{name}: {kind} {}/{total}", attempt + 1);
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(index as u64);
+                bar.set_message(message);
+            }
+            None => self.note(&format!("[{}/{}] {message}", index + 1, self.total)),
+        }
+    }
+
+    pub fn finished(&mut self, index: usize, result: &BenchmarkResult) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(index as u64 + 1);
+        }
+        self.note(&format!(
+            "[{}/{}] {}",
+            index + 1,
+            self.total,
+            super::check::one_line(result)
+        ));
+    }
+
+    pub fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The JSON Schema (draft-07) of `memgate.yml`, for `memgate schema` and editors.
+//!
+//! Written by hand so that it carries descriptions and the unit patterns; a test keeps its keys in
+//! step with the ones the loader knows. The loader checks more than the schema can say (unique
+//! names, `warn_at` within (0, 100%], non-zero durations): `memgate validate` is the last word.
+
+use serde_json::{Map, Value, json};
+
+/// Case-insensitive size units: B, KiB…TiB, KB…TB.
+const SIZE_UNIT: &str = r"([kKmMgGtT][iI]?)?[bB]";
+/// A non-negative decimal number.
+const NUMBER: &str = r"(\d+(\.\d*)?|\.\d+)";
+/// Zero, which needs no unit.
+const ZERO: &str = r"0+(\.0*)?";
+
+fn size_pattern() -> String {
+    format!(r"^\s*({ZERO}|{NUMBER}\s*{SIZE_UNIT})\s*$")
+}
+
+fn duration_pattern() -> String {
+    format!(r"^\s*({ZERO}|({NUMBER}\s*([mM][sS]|[sS]|[mM]([iI][nN])?|[hH])\s*)+)$")
+}
+
+fn rate_pattern() -> String {
+    format!(r"^\s*({ZERO}|{NUMBER}\s*{SIZE_UNIT}\s*/\s*([sS]|[mM][iI][nN]))\s*$")
+}
+
+fn percent_pattern() -> String {
+    format!(r"^\s*{NUMBER}\s*%\s*$")
+}
+
+/// The JSON Schema of `memgate.yml`.
+pub fn json_schema() -> Value {
+    let settings = settings_properties();
+    let mut benchmark_properties = Map::new();
+    benchmark_properties.insert(
+        "name".into(),
+        json!({
+            "type": "string",
+            "minLength": 1,
+            "description": "Unique name of the benchmark; `memgate check NAME` runs only this one."
+        }),
+    );
+    benchmark_properties.insert(
+        "run".into(),
+        json!({
+            "type": "string",
+            "minLength": 1,
+            "description": "The command to measure, run through `sh -c`. Give either `run` or `argv`."
+        }),
+    );
+    benchmark_properties.insert(
+        "argv".into(),
+        json!({
+            "type": "array",
+            "items": { "type": "string" },
+            "minItems": 1,
+            "description": "The program to measure and its arguments, run without a shell. Give either `run` or `argv`."
+        }),
+    );
+    benchmark_properties.extend(settings.clone());
+
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "memgate.yml",
+        "description": "Benchmarks for memgate, a memory-budget gate for CI: the commands to measure and the memory they may use.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["benchmarks"],
+        "properties": {
+            "version": {
+                "description": "Version of this file's format. Only 1 exists; 1 when left out.",
+                "enum": [1]
+            },
+            "defaults": {
+                "description": "Settings for every benchmark; a benchmark's own value wins, key by key (`budget`, `regression` and `env` field by field).",
+                "type": ["object", "null"],
+                "additionalProperties": false,
+                "properties": Value::Object(settings)
+            },
+            "setup": {
+                "description": "Shell commands run once, in order, before any benchmark, from the config file's folder; a failure stops the run.",
+                "type": ["array", "null"],
+                "items": { "type": "string", "minLength": 1 }
+            },
+            "benchmarks": {
+                "description": "The commands to measure.",
+                "type": "array",
+                "minItems": 1,
+                "items": { "$ref": "#/definitions/benchmark" }
+            },
+            "github": {
+                "description": "How memgate reports on GitHub pull requests.",
+                "type": ["object", "null"],
+                "additionalProperties": false,
+                "properties": {
+                    "comment": {
+                        "description": "When to post or update the pull-request comment. Default: always (one comment, edited in place).",
+                        "enum": ["always", "on-change", "on-failure", "never"],
+                        "default": "always"
+                    },
+                    "comment_author": {
+                        "description": "Login of the account whose comment memgate updates (e.g. `github-actions[bot]`); default: the token's account.",
+                        "type": "string",
+                        "minLength": 1
+                    }
+                }
+            }
+        },
+        "definitions": {
+            "benchmark": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "oneOf": [
+                    { "required": ["run"] },
+                    { "required": ["argv"] }
+                ],
+                "properties": Value::Object(benchmark_properties)
+            },
+            "size": {
+                "description": "A size: a number and a unit, B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000), case-insensitive; decimals allowed (`1.5GiB`); 0 needs no unit.",
+                "anyOf": [
+                    { "type": "string", "pattern": size_pattern() },
+                    { "const": 0 }
+                ],
+                "examples": ["400MiB", "1.5GiB", "512KB"]
+            },
+            "duration": {
+                "description": "A duration: a number and a unit, ms, s, m or h (`10ms`, `1.5s`, `2m 30s`).",
+                "type": "string",
+                "pattern": duration_pattern(),
+                "examples": ["10ms", "30s", "10m"]
+            },
+            "rate": {
+                "description": "A rate: a size per s or min (`2MiB/s`, `60MiB/min`); 0 needs no unit.",
+                "anyOf": [
+                    { "type": "string", "pattern": rate_pattern() },
+                    { "const": 0 }
+                ],
+                "examples": ["2MiB/s", "60MiB/min"]
+            },
+            "percent": {
+                "description": "A percentage (`10%`).",
+                "type": "string",
+                "pattern": percent_pattern(),
+                "examples": ["10%", "2.5%"]
+            }
+        }
+    })
+}
+
+/// The keys a benchmark and `defaults` share.
+fn settings_properties() -> Map<String, Value> {
+    let value = json!({
+        "cwd": {
+            "description": "Working folder, relative to the config file's folder (the default).",
+            "type": "string",
+            "minLength": 1
+        },
+        "env": {
+            "description": "Environment variables added to memgate's own; values are strings (quote numbers).",
+            "type": ["object", "null"],
+            "additionalProperties": { "type": "string" }
+        },
+        "timeout": {
+            "description": "How long one run may take before it is killed and fails. Default: 10m.",
+            "$ref": "#/definitions/duration"
+        },
+        "runs": {
+            "description": "Measured runs; the peak is the largest of them, steady and growth the median. Default: 3.",
+            "type": "integer",
+            "minimum": 1
+        },
+        "warmup": {
+            "description": "Unmeasured runs before the measured ones. Default: 0.",
+            "type": "integer",
+            "minimum": 0
+        },
+        "interval": {
+            "description": "Sampling period; greater than zero. Default: 10ms.",
+            "$ref": "#/definitions/duration"
+        },
+        "tags": {
+            "description": "Labels for the benchmark.",
+            "type": ["array", "null"],
+            "items": { "type": "string", "minLength": 1 }
+        },
+        "budget": {
+            "description": "Limits; a run that exceeds one fails the gate. No limit where left out.",
+            "type": ["object", "null"],
+            "additionalProperties": false,
+            "properties": {
+                "peak": {
+                    "description": "Largest memory use of the whole process tree.",
+                    "$ref": "#/definitions/size"
+                },
+                "steady": {
+                    "description": "Median memory use after warm-up and before teardown.",
+                    "$ref": "#/definitions/size"
+                },
+                "growth": {
+                    "description": "Leak slope allowed.",
+                    "$ref": "#/definitions/rate"
+                },
+                "warn_at": {
+                    "description": "Status `warn` (still a pass) above this share of a budget; above 0% and at most 100%. Default: 90%.",
+                    "$ref": "#/definitions/percent"
+                },
+                "include_file": {
+                    "description": "Whether budgets count file-backed pages (page cache, mmap'd files) too, not only anonymous and shared memory. Default: false.",
+                    "type": "boolean"
+                }
+            }
+        },
+        "regression": {
+            "description": "Thresholds against the baseline (the pull request's base), when there is one.",
+            "type": ["object", "null"],
+            "additionalProperties": false,
+            "properties": {
+                "peak": {
+                    "description": "A peak more than this above the baseline's is a regression. Default: 10%.",
+                    "$ref": "#/definitions/percent"
+                },
+                "steady": {
+                    "description": "A steady state more than this above the baseline's is a regression. Default: 10%.",
+                    "$ref": "#/definitions/percent"
+                },
+                "min_delta": {
+                    "description": "Smaller absolute changes are never regressions. Default: 8MiB.",
+                    "$ref": "#/definitions/size"
+                }
+            }
+        }
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => unreachable!("an object literal"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::read::{
+        BUDGET_KEYS, COMMAND_KEYS, GITHUB_KEYS, REGRESSION_KEYS, SETTINGS_KEYS, TOP_KEYS,
+    };
+
+    fn keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    fn sorted(lists: &[&[&str]]) -> Vec<String> {
+        let mut keys: Vec<String> = lists.concat().iter().map(|k| k.to_string()).collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn keys_match_the_loader() {
+        let schema = json_schema();
+        let props = &schema["properties"];
+        assert_eq!(keys(props), sorted(&[TOP_KEYS]));
+        assert_eq!(
+            keys(&props["defaults"]["properties"]),
+            sorted(&[SETTINGS_KEYS])
+        );
+        assert_eq!(
+            keys(&schema["definitions"]["benchmark"]["properties"]),
+            sorted(&[COMMAND_KEYS, SETTINGS_KEYS])
+        );
+        let settings = &props["defaults"]["properties"];
+        assert_eq!(
+            keys(&settings["budget"]["properties"]),
+            sorted(&[BUDGET_KEYS])
+        );
+        assert_eq!(
+            keys(&settings["regression"]["properties"]),
+            sorted(&[REGRESSION_KEYS])
+        );
+        assert_eq!(keys(&props["github"]["properties"]), sorted(&[GITHUB_KEYS]));
+    }
+
+    #[test]
+    fn every_object_is_closed() {
+        fn walk(value: &Value, path: &str) {
+            if let Some(map) = value.as_object() {
+                if map.contains_key("properties") {
+                    assert_eq!(
+                        map.get("additionalProperties"),
+                        Some(&Value::Bool(false)),
+                        "{path}"
+                    );
+                }
+                for (k, v) in map {
+                    if k != "properties" || !v.is_object() {
+                        walk(v, &format!("{path}/{k}"));
+                    } else {
+                        for (name, prop) in v.as_object().unwrap() {
+                            walk(prop, &format!("{path}/properties/{name}"));
+                        }
+                    }
+                }
+            }
+        }
+        walk(&json_schema(), "#");
+    }
+
+    #[test]
+    fn is_draft_07() {
+        assert_eq!(
+            json_schema()["$schema"],
+            "http://json-schema.org/draft-07/schema#"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Reporters: each reads only [`Results`](crate::results::Results) and returns text or bytes, so
+//! that `memgate report` can render again what `check` wrote.
+
+pub mod junit;
+pub mod terminal;

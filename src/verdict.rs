@@ -1,0 +1,282 @@
+//! The verdict of one benchmark: its runs aggregated and held to its budget. Pure: figures in,
+//! status, reason and checks out.
+
+use crate::results::{BudgetFigures, Check, CheckKind, Metric, RunResult, Status};
+use crate::stats::{median_f64, median_u64};
+use crate::units::{format_rate, format_size};
+
+/// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a
+/// budget guards), steady and growth = median (robust to one noisy run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub peak_bytes: u64,
+    pub peak_total_bytes: u64,
+    pub steady_bytes: u64,
+    pub growth_bytes_per_sec: f64,
+    pub duration_secs: f64,
+    /// Lowest and highest peak of the runs.
+    pub peak_spread_bytes: (u64, u64),
+}
+
+pub fn aggregate(runs: &[RunResult]) -> Aggregate {
+    let peaks: Vec<u64> = runs.iter().map(|r| r.peak_bytes).collect();
+    Aggregate {
+        peak_bytes: peaks.iter().copied().max().unwrap_or(0),
+        peak_total_bytes: runs.iter().map(|r| r.peak_total_bytes).max().unwrap_or(0),
+        steady_bytes: median_u64(&runs.iter().map(|r| r.steady_bytes).collect::<Vec<_>>()),
+        growth_bytes_per_sec: median_f64(
+            &runs
+                .iter()
+                .map(|r| r.growth_bytes_per_sec)
+                .collect::<Vec<_>>(),
+        ),
+        duration_secs: median_f64(&runs.iter().map(|r| r.duration_secs).collect::<Vec<_>>()),
+        peak_spread_bytes: (
+            peaks.iter().copied().min().unwrap_or(0),
+            peaks.iter().copied().max().unwrap_or(0),
+        ),
+    }
+}
+
+/// The verdict: status, a one-line reason, and every check made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// Judges a benchmark: `error` when a run crashed, timed out or was killed; else `fail` over a
+/// budget, `warn` above `warn_at` of one, `pass`. No budget: measured and reported, never failed.
+pub fn judge(runs: &[RunResult], figures: &Aggregate, budget: Option<&BudgetFigures>) -> Verdict {
+    if let Some((index, run)) = runs.iter().enumerate().find(|(_, r)| !r.succeeded()) {
+        return Verdict {
+            status: Status::Error,
+            reason: Some(format!(
+                "run {} of {} {}",
+                index + 1,
+                runs.len(),
+                run.ending()
+            )),
+            checks: Vec::new(),
+        };
+    }
+    let Some(budget) = budget else {
+        return Verdict {
+            status: Status::Pass,
+            reason: None,
+            checks: Vec::new(),
+        };
+    };
+    let peak = if budget.include_file {
+        figures.peak_total_bytes
+    } else {
+        figures.peak_bytes
+    };
+    let limits = [
+        (
+            Metric::Peak,
+            budget.peak_bytes.map(|b| b as f64),
+            peak as f64,
+        ),
+        (
+            Metric::Steady,
+            budget.steady_bytes.map(|b| b as f64),
+            figures.steady_bytes as f64,
+        ),
+        (
+            Metric::Growth,
+            budget.growth_bytes_per_sec,
+            figures.growth_bytes_per_sec,
+        ),
+    ];
+    let checks: Vec<Check> = limits
+        .into_iter()
+        .filter_map(|(metric, limit, actual)| {
+            let limit = limit?;
+            let ok = actual <= limit;
+            Some(Check {
+                metric,
+                kind: CheckKind::Budget,
+                limit,
+                actual,
+                ok,
+                warn: ok && actual > limit * budget.warn_at,
+            })
+        })
+        .collect();
+    let (status, reason) = if let Some(check) = checks.iter().find(|c| !c.ok) {
+        (
+            Status::Fail,
+            Some(format!(
+                "{} {} exceeds budget {}",
+                check.metric.as_str(),
+                format_figure(check.metric, check.actual),
+                format_figure(check.metric, check.limit)
+            )),
+        )
+    } else if let Some(check) = checks.iter().find(|c| c.warn) {
+        (
+            Status::Warn,
+            Some(format!(
+                "{} {} is {:.0}% of budget {}",
+                check.metric.as_str(),
+                format_figure(check.metric, check.actual),
+                budget_use(check) * 100.0,
+                format_figure(check.metric, check.limit)
+            )),
+        )
+    } else {
+        (Status::Pass, None)
+    };
+    Verdict {
+        status,
+        reason,
+        checks,
+    }
+}
+
+/// Share of the budget used (1.0 = all of it).
+pub fn budget_use(check: &Check) -> f64 {
+    if check.limit > 0.0 {
+        check.actual / check.limit
+    } else if check.actual > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    }
+}
+
+/// A size or a rate, as the metric needs.
+pub fn format_figure(metric: Metric, value: f64) -> String {
+    match metric {
+        Metric::Growth => format_rate(value),
+        Metric::Peak | Metric::Steady => format_size(value.max(0.0) as u64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+
+    fn run(peak_mib: u64, steady_mib: u64, growth_mib: f64) -> RunResult {
+        RunResult {
+            peak_bytes: peak_mib * MIB,
+            peak_total_bytes: peak_mib * MIB + 50 * MIB,
+            file_peak_bytes: 50 * MIB,
+            steady_bytes: steady_mib * MIB,
+            growth_bytes_per_sec: growth_mib * MIB as f64,
+            leak: false,
+            duration_secs: 1.0,
+            exit_code: Some(0),
+            signal: None,
+            timed_out: false,
+            oom_killed: false,
+            interrupted: None,
+            processes: 1,
+            samples: 100,
+            uncertainty: None,
+            notes: vec![],
+            timeline: vec![],
+        }
+    }
+
+    fn budget(peak_mib: Option<u64>) -> BudgetFigures {
+        BudgetFigures {
+            peak_bytes: peak_mib.map(|p| p * MIB),
+            steady_bytes: None,
+            growth_bytes_per_sec: Some(2.0 * MIB as f64),
+            warn_at: 0.9,
+            include_file: false,
+        }
+    }
+
+    #[test]
+    fn aggregate_takes_max_peak_and_median_steady_and_growth() {
+        let runs = [run(300, 200, 0.0), run(320, 210, 5.0), run(310, 250, 1.0)];
+        let figures = aggregate(&runs);
+        assert_eq!(figures.peak_bytes, 320 * MIB);
+        assert_eq!(figures.steady_bytes, 210 * MIB);
+        assert_eq!(figures.growth_bytes_per_sec, MIB as f64);
+        assert_eq!(figures.peak_spread_bytes, (300 * MIB, 320 * MIB));
+    }
+
+    #[test]
+    fn over_budget_fails_with_a_reason_naming_both_figures() {
+        let runs = [run(812, 600, 0.0)];
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.reason.as_deref(),
+            Some("peak 812.0 MiB exceeds budget 600.0 MiB")
+        );
+        assert_eq!(verdict.checks.len(), 2);
+        assert!(!verdict.checks[0].ok && verdict.checks[1].ok);
+    }
+
+    #[test]
+    fn above_warn_at_warns_and_still_passes() {
+        let runs = [run(560, 400, 0.0)];
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        assert_eq!(verdict.status, Status::Warn);
+        assert_eq!(
+            verdict.reason.as_deref(),
+            Some("peak 560.0 MiB is 93% of budget 600.0 MiB")
+        );
+        assert!(verdict.status.passes());
+    }
+
+    #[test]
+    fn under_budget_passes_and_no_budget_is_never_failed() {
+        let runs = [run(100, 90, 0.0)];
+        let figures = aggregate(&runs);
+        assert_eq!(
+            judge(&runs, &figures, Some(&budget(Some(600)))).status,
+            Status::Pass
+        );
+        let big = [run(100_000, 90_000, 500.0)];
+        let verdict = judge(&big, &aggregate(&big), None);
+        assert_eq!(verdict.status, Status::Pass);
+        assert!(verdict.checks.is_empty());
+    }
+
+    #[test]
+    fn growth_over_budget_fails() {
+        let runs = [run(100, 90, 6.7)];
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(None)));
+        assert_eq!(verdict.status, Status::Fail);
+        assert_eq!(
+            verdict.reason.as_deref(),
+            Some("growth 6.70 MiB/s exceeds budget 2.00 MiB/s")
+        );
+    }
+
+    #[test]
+    fn include_file_counts_file_backed_pages() {
+        let runs = [run(580, 400, 0.0)];
+        let mut with_file = budget(Some(600));
+        with_file.include_file = true;
+        let verdict = judge(&runs, &aggregate(&runs), Some(&with_file));
+        assert_eq!(verdict.status, Status::Fail, "{verdict:?}");
+    }
+
+    #[test]
+    fn a_failed_run_is_an_error_whatever_the_budget() {
+        let mut crashed = run(100, 90, 0.0);
+        crashed.signal = Some(libc::SIGKILL);
+        crashed.exit_code = None;
+        let runs = [run(100, 90, 0.0), crashed];
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        assert_eq!(verdict.status, Status::Error);
+        assert_eq!(
+            verdict.reason.as_deref(),
+            Some("run 2 of 2 killed by SIGKILL")
+        );
+        let mut timed_out = run(100, 90, 0.0);
+        timed_out.timed_out = true;
+        let verdict = judge(&[timed_out.clone()], &aggregate(&[timed_out]), None);
+        assert_eq!(verdict.reason.as_deref(), Some("run 1 of 1 timed out"));
+    }
+}
