@@ -249,7 +249,7 @@ fn could_not_run(
 fn budget_figures(benchmark: &ResolvedBenchmark) -> Option<BudgetFigures> {
     let budget = &benchmark.budget;
     let any = budget.peak.is_some() || budget.steady.is_some() || budget.growth.is_some();
-    any.then(|| BudgetFigures {
+    any.then_some(BudgetFigures {
         peak_bytes: budget.peak,
         steady_bytes: budget.steady,
         growth_bytes_per_sec: budget.growth,

@@ -618,22 +618,3 @@ proptest! {
         }
     }
 }
-#[test]
-fn zz_perf() {
-    let mut src = String::from("version: 1\nbenchmarks:\n");
-    for i in 0..500 {
-        src.push_str(&format!("  - name: bench-{i}\n    run: python3 train.py --x {i}\n    env: {{ A: \"1\" }}\n    budget:\n      peak: 400MiB\n      steady: 300MiB\n"));
-    }
-    let t = std::time::Instant::now();
-    let c = parse(&src, Path::new("m.yml")).unwrap();
-    eprintln!(
-        "{} benchmarks, {} bytes: {:?}",
-        c.benchmarks.len(),
-        src.len(),
-        t.elapsed()
-    );
-    let bad = src.replace("peak: 400MiB", "peek: 400MiB");
-    let t = std::time::Instant::now();
-    let e = parse(&bad, Path::new("m.yml")).unwrap_err();
-    eprintln!("{} errors: {:?}", e.len(), t.elapsed());
-}
