@@ -49,6 +49,24 @@ pub struct Results {
     pub environment: Environment,
     pub status: Status,
     pub benchmarks: Vec<BenchmarkResult>,
+    /// The baseline these results were compared with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineInfo>,
+}
+
+/// Where the baseline came from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BaselineInfo {
+    /// `file:PATH` or `ref:REF`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_sha: Option<String>,
+    /// Benchmarks the base had and head does not (reported, never failed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    /// Why a wanted baseline is missing (the gate then uses budgets alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +125,36 @@ pub struct BenchmarkResult {
     /// Line of the benchmark's budget (or name) in memgate.yml, for annotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_line: Option<usize>,
+    /// The base's figures, when there is a baseline that has this benchmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineFigures>,
+    /// Where this benchmark stands against the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+/// The base's figures for one benchmark (from `--baseline FILE` or `--baseline-ref REF`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BaselineFigures {
+    pub peak_bytes: u64,
+    pub steady_bytes: u64,
+    pub growth_bytes_per_sec: f64,
+    /// Lowest and highest peak of the base's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_spread_bytes: Option<(u64, u64)>,
+    /// The base's first run's timeline, for charts that draw head over base.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<(f64, u64)>,
+}
+
+/// Head against base for one benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Comparison {
+    /// Both sides measured it; see `baseline` and the regression checks.
+    Compared,
+    /// New in head: nothing to compare with (never a failure).
+    New,
 }
 
 /// The budget a benchmark was held to, in bytes and bytes per second.
@@ -236,6 +284,7 @@ impl Results {
             environment,
             status: Status::Pass,
             benchmarks: Vec::new(),
+            baseline: None,
         }
     }
 
@@ -314,6 +363,8 @@ mod tests {
             budget: None,
             checks: vec![],
             config_line: None,
+            baseline: None,
+            comparison: None,
         });
         results
     }

@@ -217,6 +217,8 @@ fn run_benchmark(
         budget,
         checks: verdict.checks,
         config_line: Some(benchmark.budget_line.unwrap_or(benchmark.line)),
+        baseline: None,
+        comparison: None,
     }
 }
 
@@ -243,6 +245,8 @@ fn could_not_run(
         budget,
         checks: Vec::new(),
         config_line: Some(benchmark.line),
+        baseline: None,
+        comparison: None,
     }
 }
 

@@ -121,6 +121,8 @@ fn one_benchmark_results(name: String, command: String, m: &Measurement) -> Resu
         budget: None,
         checks: Vec::new(),
         config_line: None,
+        baseline: None,
+        comparison: None,
     });
     results.status = results.worst_status();
     results
