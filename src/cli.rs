@@ -38,6 +38,10 @@ pub enum Command {
     Run(RunArgs),
     /// Run the benchmarks of memgate.yml (all, or those named), gate them, report.
     Check(CheckArgs),
+    /// The verdict of HEAD against BASE from two results files, without running anything.
+    Compare(CompareArgs),
+    /// Join the results files of shards into one.
+    Merge(MergeArgs),
     /// Check memgate.yml and report every problem in it.
     Validate(ConfigArg),
     /// Print the JSON Schema of memgate.yml (for editors).
@@ -51,6 +55,36 @@ pub struct ConfigArg {
     /// The config file.
     #[arg(short, long, default_value = "memgate.yml", value_name = "FILE")]
     pub config: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Results of the base.
+    pub base: PathBuf,
+    /// Results of the head.
+    pub head: PathBuf,
+    /// The config whose `regression:` thresholds apply (default: memgate.yml when present).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the compared results.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Results files of the shards.
+    #[arg(required = true, value_name = "PART.json")]
+    pub parts: Vec<PathBuf>,
+    /// The joined results file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,6 +117,22 @@ pub struct CheckArgs {
     /// How to measure.
     #[arg(long, value_enum, default_value_t = MethodChoice::Auto)]
     pub method: MethodChoice,
+    /// Compare with the results of the base (a results file from a previous run).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline_ref")]
+    pub baseline: Option<PathBuf>,
+    /// Measure the base commit REF in the same job (a git worktree; base and head alternate).
+    /// Without REF on GitHub: the pull request's base commit.
+    #[arg(long, value_name = "REF", num_args = 0..=1)]
+    pub baseline_ref: Option<Option<String>>,
+    /// Run only part K of N of the benchmarks (for a CI matrix; join with `memgate merge`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Print a ready `budget:` block for benchmarks with no budget or one far above use.
+    #[arg(long)]
+    pub suggest: bool,
+    /// Headroom of suggested budgets above what was measured.
+    #[arg(long, default_value = "15%", value_parser = parse_headroom)]
+    pub headroom: f64,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -126,6 +176,10 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     Ok(interval)
 }
 
+fn parse_headroom(text: &str) -> Result<f64, String> {
+    crate::units::parse_percent(text).map_err(|e| e.to_string())
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = crate::units::parse_duration(text).map_err(|e| e.to_string())?;
     if timeout.is_zero() {
@@ -151,6 +205,8 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Run(args) => crate::commands::run::execute(args),
         Command::Check(args) => crate::commands::check::execute(args),
+        Command::Compare(args) => crate::commands::compare::execute(args),
+        Command::Merge(args) => crate::commands::compare::merge(args),
         Command::Validate(args) => crate::commands::config::validate(&args.config),
         Command::Schema => crate::commands::config::schema(),
         Command::Init(args) => crate::commands::config::init(&args.config),

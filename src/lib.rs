@@ -3,12 +3,17 @@
 //! Data flow (see DESIGN §1): config → plan → measure → verdict → results → reporters.
 //! Every module below the CLI is usable as a library; I/O stays at the edges.
 
+pub mod budget_suggest;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod measure;
+pub mod merge;
 pub mod report;
 pub mod results;
+pub mod shard;
 pub mod stats;
 pub mod units;
 pub mod verdict;
+pub mod worktree;

@@ -142,6 +142,9 @@ pub struct BaselineFigures {
     /// Lowest and highest peak of the base's runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_spread_bytes: Option<(u64, u64)>,
+    /// Lowest and highest steady state of the base's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_spread_bytes: Option<(u64, u64)>,
     /// The base's first run's timeline, for charts that draw head over base.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<(f64, u64)>,
@@ -209,6 +212,12 @@ pub struct Check {
     /// Within the limit but above its `warn_at` share.
     #[serde(default)]
     pub warn: bool,
+    /// The base's figure, for regression checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<f64>,
+    /// How clearly a regression check was decided (spreads, minimum change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -305,6 +314,34 @@ impl Results {
     pub fn write_atomic(&self, path: &Path) -> io::Result<()> {
         write_atomic(path, self.to_json().as_bytes())
     }
+}
+
+/// Results files larger than this are refused: they may come from an untrusted fork.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads and validates a results file: its size, its JSON, its schema.
+pub fn read(path: &Path) -> Result<Results, String> {
+    let size = fs::metadata(path)
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is {size} bytes; results files are at most {MAX_FILE_BYTES}",
+            path.display()
+        ));
+    }
+    let text =
+        fs::read_to_string(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|err| format!("{}: not JSON: {err}", path.display()))?;
+    let schema = value.get("schema").and_then(|s| s.as_str()).unwrap_or("");
+    if schema != SCHEMA {
+        return Err(format!(
+            "{} has schema `{schema}`; this memgate reads `{SCHEMA}`",
+            path.display()
+        ));
+    }
+    serde_json::from_value(value).map_err(|err| format!("{}: {err}", path.display()))
 }
 
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a part.

@@ -1,7 +1,8 @@
 //! The verdict of one benchmark: its runs aggregated and held to its budget. Pure: figures in,
 //! status, reason and checks out.
 
-use crate::results::{BudgetFigures, Check, CheckKind, Metric, RunResult, Status};
+use crate::config::Regression;
+use crate::results::{BaselineFigures, BudgetFigures, Check, CheckKind, Metric, RunResult, Status};
 use crate::stats::{median_f64, median_u64};
 use crate::units::{format_rate, format_size};
 
@@ -46,9 +47,22 @@ pub struct Verdict {
     pub checks: Vec<Check>,
 }
 
+/// The base to compare with, and the thresholds a change must clear to be a regression.
+#[derive(Debug, Clone, Copy)]
+pub struct Against<'a> {
+    pub base: &'a BaselineFigures,
+    pub regression: &'a Regression,
+}
+
 /// Judges a benchmark: `error` when a run crashed, timed out or was killed; else `fail` over a
-/// budget, `warn` above `warn_at` of one, `pass`. No budget: measured and reported, never failed.
-pub fn judge(runs: &[RunResult], figures: &Aggregate, budget: Option<&BudgetFigures>) -> Verdict {
+/// budget or beyond a regression threshold, `warn` above `warn_at` of a budget, `pass`. No budget
+/// and no base: measured and reported, never failed.
+pub fn judge(
+    runs: &[RunResult],
+    figures: &Aggregate,
+    budget: Option<&BudgetFigures>,
+    against: Option<Against<'_>>,
+) -> Verdict {
     if let Some((index, run)) = runs.iter().enumerate().find(|(_, r)| !r.succeeded()) {
         return Verdict {
             status: Status::Error,
@@ -61,13 +75,34 @@ pub fn judge(runs: &[RunResult], figures: &Aggregate, budget: Option<&BudgetFigu
             checks: Vec::new(),
         };
     }
-    let Some(budget) = budget else {
-        return Verdict {
-            status: Status::Pass,
-            reason: None,
-            checks: Vec::new(),
-        };
+    let mut checks = budget.map_or_else(Vec::new, |b| budget_checks(figures, b));
+    if let Some(against) = against {
+        checks.extend(regression_checks(runs, figures, against));
+    }
+    let (status, reason) = if let Some(check) = checks.iter().find(|c| !c.ok) {
+        (Status::Fail, Some(failure_reason(check)))
+    } else if let Some(check) = checks.iter().find(|c| c.warn) {
+        (
+            Status::Warn,
+            Some(format!(
+                "{} {} is {:.0}% of budget {}",
+                check.metric.as_str(),
+                format_figure(check.metric, check.actual),
+                budget_use(check) * 100.0,
+                format_figure(check.metric, check.limit)
+            )),
+        )
+    } else {
+        (Status::Pass, None)
     };
+    Verdict {
+        status,
+        reason,
+        checks,
+    }
+}
+
+fn budget_checks(figures: &Aggregate, budget: &BudgetFigures) -> Vec<Check> {
     let peak = if budget.include_file {
         figures.peak_total_bytes
     } else {
@@ -90,7 +125,7 @@ pub fn judge(runs: &[RunResult], figures: &Aggregate, budget: Option<&BudgetFigu
             figures.growth_bytes_per_sec,
         ),
     ];
-    let checks: Vec<Check> = limits
+    limits
         .into_iter()
         .filter_map(|(metric, limit, actual)| {
             let limit = limit?;
@@ -102,38 +137,127 @@ pub fn judge(runs: &[RunResult], figures: &Aggregate, budget: Option<&BudgetFigu
                 actual,
                 ok,
                 warn: ok && actual > limit * budget.warn_at,
+                base: None,
+                detail: None,
             })
         })
-        .collect();
-    let (status, reason) = if let Some(check) = checks.iter().find(|c| !c.ok) {
+        .collect()
+}
+
+/// Peak and steady against the base. A change is a regression only when it exceeds the percent
+/// threshold, is at least `min_delta`, and — with 2+ runs on each side — clears both sides'
+/// spreads (head's lowest run above base's highest), so that run-to-run noise never fails a PR.
+fn regression_checks(runs: &[RunResult], figures: &Aggregate, against: Against<'_>) -> Vec<Check> {
+    let base = against.base;
+    let head_steady: Vec<u64> = runs.iter().map(|r| r.steady_bytes).collect();
+    let sides = [
         (
-            Status::Fail,
-            Some(format!(
-                "{} {} exceeds budget {}",
-                check.metric.as_str(),
-                format_figure(check.metric, check.actual),
-                format_figure(check.metric, check.limit)
-            )),
-        )
-    } else if let Some(check) = checks.iter().find(|c| c.warn) {
+            Metric::Peak,
+            against.regression.peak,
+            figures.peak_bytes,
+            base.peak_bytes,
+            (runs.len() >= 2).then_some(figures.peak_spread_bytes),
+            base.peak_spread_bytes,
+        ),
         (
-            Status::Warn,
-            Some(format!(
-                "{} {} is {:.0}% of budget {}",
-                check.metric.as_str(),
-                format_figure(check.metric, check.actual),
-                budget_use(check) * 100.0,
-                format_figure(check.metric, check.limit)
-            )),
+            Metric::Steady,
+            against.regression.steady,
+            figures.steady_bytes,
+            base.steady_bytes,
+            spread(&head_steady),
+            base.steady_spread_bytes,
+        ),
+    ];
+    sides
+        .into_iter()
+        .map(
+            |(metric, threshold, head, base_value, head_spread, base_spread)| {
+                let limit = base_value as f64 * (1.0 + threshold);
+                let delta = head.saturating_sub(base_value);
+                let beyond = head as f64 > limit && delta >= against.regression.min_delta;
+                let spreads = head_spread.zip(base_spread);
+                let (ok, detail) = match (beyond, spreads) {
+                    (false, _) if head as f64 > limit => (
+                        true,
+                        Some(format!(
+                            "above +{:.0}% but under the minimum change {}",
+                            threshold * 100.0,
+                            format_size(against.regression.min_delta)
+                        )),
+                    ),
+                    (false, _) => (true, None),
+                    (true, None) => (false, None),
+                    (true, Some((h, b))) if h.0 > b.1 => (
+                        false,
+                        Some(format!(
+                            "clear: head's lowest run {} is above base's highest {}",
+                            format_size(h.0),
+                            format_size(b.1)
+                        )),
+                    ),
+                    (true, Some((h, b))) => (
+                        true,
+                        Some(format!(
+                            "within noise: head's runs ({}–{}) overlap base's ({}–{})",
+                            format_size(h.0),
+                            format_size(h.1),
+                            format_size(b.0),
+                            format_size(b.1)
+                        )),
+                    ),
+                };
+                Check {
+                    metric,
+                    kind: CheckKind::Regression,
+                    limit,
+                    actual: head as f64,
+                    ok,
+                    warn: false,
+                    base: Some(base_value as f64),
+                    detail,
+                }
+            },
         )
-    } else {
-        (Status::Pass, None)
-    };
-    Verdict {
-        status,
-        reason,
-        checks,
+        .collect()
+}
+
+/// Lowest and highest of several values; `None` for fewer than two.
+fn spread(values: &[u64]) -> Option<(u64, u64)> {
+    (values.len() >= 2).then(|| {
+        (
+            values.iter().copied().min().unwrap_or(0),
+            values.iter().copied().max().unwrap_or(0),
+        )
+    })
+}
+
+/// "peak 812.0 MiB exceeds budget 600.0 MiB" or "peak 812.0 MiB vs base 405.0 MiB (+100%,
+/// limit +10%)".
+fn failure_reason(check: &Check) -> String {
+    let actual = format_figure(check.metric, check.actual);
+    match (check.kind, check.base) {
+        (CheckKind::Regression, Some(base)) => format!(
+            "{} {actual} vs base {} ({}, limit {})",
+            check.metric.as_str(),
+            format_figure(check.metric, base),
+            format_percent_change(base, check.actual),
+            format_percent_change(base, check.limit),
+        ),
+        _ => format!(
+            "{} {actual} exceeds budget {}",
+            check.metric.as_str(),
+            format_figure(check.metric, check.limit)
+        ),
     }
+}
+
+/// "+100%", "-12%", "+0%"; "new" when the base is zero.
+pub fn format_percent_change(base: f64, head: f64) -> String {
+    if base <= 0.0 {
+        return "new".to_string();
+    }
+    let change = (head - base) / base * 100.0;
+    format!("{}{change:.0}%", if change >= 0.0 { "+" } else { "" })
 }
 
 /// Share of the budget used (1.0 = all of it).
@@ -206,7 +330,7 @@ mod tests {
     #[test]
     fn over_budget_fails_with_a_reason_naming_both_figures() {
         let runs = [run(812, 600, 0.0)];
-        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))), None);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.reason.as_deref(),
@@ -219,7 +343,7 @@ mod tests {
     #[test]
     fn above_warn_at_warns_and_still_passes() {
         let runs = [run(560, 400, 0.0)];
-        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))), None);
         assert_eq!(verdict.status, Status::Warn);
         assert_eq!(
             verdict.reason.as_deref(),
@@ -233,11 +357,11 @@ mod tests {
         let runs = [run(100, 90, 0.0)];
         let figures = aggregate(&runs);
         assert_eq!(
-            judge(&runs, &figures, Some(&budget(Some(600)))).status,
+            judge(&runs, &figures, Some(&budget(Some(600))), None).status,
             Status::Pass
         );
         let big = [run(100_000, 90_000, 500.0)];
-        let verdict = judge(&big, &aggregate(&big), None);
+        let verdict = judge(&big, &aggregate(&big), None, None);
         assert_eq!(verdict.status, Status::Pass);
         assert!(verdict.checks.is_empty());
     }
@@ -245,7 +369,7 @@ mod tests {
     #[test]
     fn growth_over_budget_fails() {
         let runs = [run(100, 90, 6.7)];
-        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(None)));
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(None)), None);
         assert_eq!(verdict.status, Status::Fail);
         assert_eq!(
             verdict.reason.as_deref(),
@@ -258,7 +382,7 @@ mod tests {
         let runs = [run(580, 400, 0.0)];
         let mut with_file = budget(Some(600));
         with_file.include_file = true;
-        let verdict = judge(&runs, &aggregate(&runs), Some(&with_file));
+        let verdict = judge(&runs, &aggregate(&runs), Some(&with_file), None);
         assert_eq!(verdict.status, Status::Fail, "{verdict:?}");
     }
 
@@ -268,7 +392,7 @@ mod tests {
         crashed.signal = Some(libc::SIGKILL);
         crashed.exit_code = None;
         let runs = [run(100, 90, 0.0), crashed];
-        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))));
+        let verdict = judge(&runs, &aggregate(&runs), Some(&budget(Some(600))), None);
         assert_eq!(verdict.status, Status::Error);
         assert_eq!(
             verdict.reason.as_deref(),
@@ -276,7 +400,7 @@ mod tests {
         );
         let mut timed_out = run(100, 90, 0.0);
         timed_out.timed_out = true;
-        let verdict = judge(&[timed_out.clone()], &aggregate(&[timed_out]), None);
+        let verdict = judge(&[timed_out.clone()], &aggregate(&[timed_out]), None, None);
         assert_eq!(verdict.reason.as_deref(), Some("run 1 of 1 timed out"));
     }
 }

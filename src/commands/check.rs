@@ -9,12 +9,16 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use crate::cli::{CheckArgs, ColorChoice, Outcome};
+use crate::compare;
 use crate::config::{self, Command, Config, ResolvedBenchmark};
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
 use crate::report::{junit, terminal};
-use crate::results::{BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status};
+use crate::results::{
+    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status,
+};
 use crate::units::format_size;
 use crate::verdict;
+use crate::worktree::Worktree;
 
 use super::progress::Progress;
 
@@ -30,23 +34,85 @@ pub fn execute(args: CheckArgs) -> Outcome {
 
 fn check(args: &CheckArgs) -> Result<Outcome, String> {
     let config = load_config(&args.config)?;
-    let selected = select(&config, &args.names, &args.tags)?;
+    let mut selected = select(&config, &args.names, &args.tags)?;
+    if let Some(shard) = args.shard {
+        selected.retain(|b| shard.contains(&b.name));
+    }
+    let base_file = args
+        .baseline
+        .as_deref()
+        .map(crate::results::read)
+        .transpose()?;
     interrupt::install();
     let mut progress = Progress::new(selected.len(), args.quiet);
     run_setup(&config, &mut progress)?;
+    // Held until the end of the run: dropping it removes the base's worktree, on every path out.
+    let base_side = match baseline_ref(args)? {
+        Some(reference) => BaseSide::prepare(&config, &reference, &mut progress),
+        None => Err(String::new()),
+    };
+    let mut missing_base = match (&base_side, &args.baseline_ref) {
+        (Err(reason), Some(_)) => {
+            progress.note(&format!(
+                "warning: no baseline ({reason}); gating on budgets alone"
+            ));
+            Some(reason.clone())
+        }
+        _ => None,
+    };
+    let base_side = base_side.ok();
 
     let mut results = Results::new(Environment::detect(measure::Method::Sampled));
+    results.environment.git_sha = crate::worktree::head_sha(&config_folder(&config.path));
+    let mut base_results = base_side.as_ref().map(|side| {
+        let mut base = Results::new(results.environment.clone());
+        base.environment.git_sha = Some(side.worktree.sha().to_string());
+        base
+    });
     let mut method_known = false;
     for (index, benchmark) in selected.iter().enumerate() {
-        let result = run_benchmark(benchmark, args, &mut progress, index);
-        let interrupted = result.runs.iter().any(|r| r.interrupted.is_some());
+        let base_benchmark = base_side
+            .as_ref()
+            .and_then(|side| side.config.benchmark(&benchmark.name));
+        let (result, base_result) =
+            run_benchmark(benchmark, base_benchmark, args, &mut progress, index);
+        let interrupted = result.runs.iter().any(|r| r.interrupted.is_some())
+            || base_result
+                .as_ref()
+                .is_some_and(|b| b.runs.iter().any(|r| r.interrupted.is_some()));
         if !method_known && !result.runs.is_empty() {
             results.environment.method = result.method;
             method_known = true;
         }
-        progress.finished(index, &result);
         results.benchmarks.push(result);
+        if let (Some(base), Some(result)) = (base_results.as_mut(), base_result) {
+            base.benchmarks.push(result);
+        }
+        let base = base_file.as_ref().or(base_results.as_ref());
+        if let Some(base) = base {
+            let source = match (&args.baseline, &args.baseline_ref) {
+                (Some(path), _) => format!("file:{}", path.display()),
+                (None, _) => format!("ref:{}", base.environment.git_sha.as_deref().unwrap_or("")),
+            };
+            compare::apply_baseline(&mut results, base, source, |name| {
+                config
+                    .benchmark(name)
+                    .map(|b| b.regression.clone())
+                    .unwrap_or_default()
+            });
+        }
+        if let Some(reason) = missing_base.take() {
+            results.baseline = Some(BaselineInfo {
+                source: format!(
+                    "ref:{}",
+                    args.baseline_ref.clone().flatten().unwrap_or_default()
+                ),
+                missing_reason: Some(reason),
+                ..BaselineInfo::default()
+            });
+        }
         results.status = results.worst_status();
+        progress.finished(index, results.benchmarks.last().expect("just pushed"));
         if let Some(path) = &args.json {
             results
                 .write_atomic(path)
@@ -61,6 +127,19 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
     if !args.quiet {
         let color = use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&results, color).as_bytes());
+    }
+    if args.suggest {
+        let blocks = crate::budget_suggest::suggest(&results, args.headroom);
+        let text = if blocks.is_empty() {
+            "memgate: every benchmark has a budget that fits its use; nothing to suggest\n"
+                .to_string()
+        } else {
+            format!(
+                "# suggested budgets (measured + {:.0}% headroom); paste into memgate.yml\n{blocks}",
+                args.headroom * 100.0
+            )
+        };
+        let _ = io::stdout().write_all(text.as_bytes());
     }
     if let Some(path) = &args.junit {
         crate::results::write_atomic(path, junit::render(&results).as_bytes())
@@ -151,15 +230,59 @@ fn config_folder(path: &Path) -> PathBuf {
     }
 }
 
-/// Runs one benchmark `warmup + runs` times and judges it.
-fn run_benchmark(
-    benchmark: &ResolvedBenchmark,
-    args: &CheckArgs,
-    progress: &mut Progress,
-    index: usize,
-) -> BenchmarkResult {
-    let runs_wanted = args.runs.unwrap_or(benchmark.runs).max(1);
-    let spec = RunSpec {
+/// The base commit's side of `--baseline-ref`: its worktree and its own config.
+struct BaseSide {
+    worktree: Worktree,
+    config: Config,
+}
+
+impl BaseSide {
+    /// Checks out the base, loads its memgate.yml and runs its setup. Any failure is a reason to
+    /// gate on budgets alone, never a failure of the gate.
+    fn prepare(head: &Config, reference: &str, progress: &mut Progress) -> Result<Self, String> {
+        let head_config = head
+            .path
+            .canonicalize()
+            .map_err(|err| format!("{}: {err}", head.path.display()))?;
+        let folder = config_folder(&head_config);
+        progress.note(&format!("baseline: checking out {reference}"));
+        let worktree = Worktree::create(&folder, reference)?;
+        let relative = head_config
+            .strip_prefix(worktree.repo())
+            .map_err(|_| "the config is outside the git repository".to_string())?;
+        let base_config_path = worktree.dir().join(relative);
+        if !base_config_path.exists() {
+            return Err(format!("{reference} has no {}", relative.display()));
+        }
+        let config = config::load(&base_config_path)
+            .map_err(|errors| format!("{reference}'s config is invalid:\n{errors}"))?;
+        run_setup(&config, progress).map_err(|err| format!("{reference}: {err}"))?;
+        Ok(Self { worktree, config })
+    }
+}
+
+/// The REF of `--baseline-ref`: given, or on GitHub the pull request's base commit.
+fn baseline_ref(args: &CheckArgs) -> Result<Option<String>, String> {
+    match &args.baseline_ref {
+        None => Ok(None),
+        Some(Some(reference)) => Ok(Some(reference.clone())),
+        Some(None) => pull_request_base().map(Some).ok_or_else(|| {
+            "--baseline-ref without a REF needs a pull request event (GITHUB_EVENT_PATH); name the base, e.g. --baseline-ref origin/main".to_string()
+        }),
+    }
+}
+
+/// `pull_request.base.sha` from the GitHub event payload.
+fn pull_request_base() -> Option<String> {
+    let path = std::env::var_os("GITHUB_EVENT_PATH")?;
+    let event: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    event["pull_request"]["base"]["sha"]
+        .as_str()
+        .map(String::from)
+}
+
+fn launch_spec(benchmark: &ResolvedBenchmark, args: &CheckArgs) -> RunSpec {
+    RunSpec {
         launch: Launch {
             argv: match &benchmark.command {
                 Command::Shell(line) => vec!["sh".into(), "-c".into(), line.clone()],
@@ -175,32 +298,94 @@ fn run_benchmark(
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),
         method: args.method,
-    };
-    let budget = budget_figures(benchmark);
-    let mut runs: Vec<RunResult> = Vec::new();
-    let mut method = measure::Method::Sampled;
-    let total = benchmark.warmup + runs_wanted;
+    }
+}
+
+/// One side's runs so far, or why it could not start.
+struct Side<'a> {
+    benchmark: &'a ResolvedBenchmark,
+    spec: RunSpec,
+    runs: Vec<RunResult>,
+    method: measure::Method,
+    failed: Option<MeasureError>,
+    done: bool,
+}
+
+/// Runs one benchmark `warmup + runs` times and judges it; with a base, base and head alternate
+/// run by run (ABAB…) so that drift of a shared machine falls on both.
+fn run_benchmark(
+    benchmark: &ResolvedBenchmark,
+    base: Option<&ResolvedBenchmark>,
+    args: &CheckArgs,
+    progress: &mut Progress,
+    index: usize,
+) -> (BenchmarkResult, Option<BenchmarkResult>) {
+    let runs_wanted = args.runs.unwrap_or(benchmark.runs).max(1);
+    let warmup = benchmark.warmup;
+    let mut sides: Vec<Side> = base
+        .into_iter()
+        .chain(std::iter::once(benchmark))
+        .map(|b| Side {
+            benchmark: b,
+            spec: launch_spec(b, args),
+            runs: Vec::new(),
+            method: measure::Method::Sampled,
+            failed: None,
+            done: false,
+        })
+        .collect();
+    let total = warmup + runs_wanted;
+    let with_base = sides.len() > 1;
     for attempt in 0..total {
-        let warmup = attempt < benchmark.warmup;
-        progress.running(index, &benchmark.name, attempt, total, warmup);
-        match measure::measure(&spec) {
-            Ok(measurement) => {
-                method = measurement.method;
-                let run = RunResult::from(&measurement);
-                let stop = !run.succeeded();
-                if !warmup || stop {
-                    runs.push(run);
+        for (i, side) in sides.iter_mut().enumerate() {
+            if side.done {
+                continue;
+            }
+            let is_warmup = attempt < warmup;
+            let label = if with_base && i == 0 {
+                format!("{} (base)", side.benchmark.name)
+            } else {
+                side.benchmark.name.clone()
+            };
+            progress.running(index, &label, attempt, total, is_warmup);
+            match measure::measure(&side.spec) {
+                Ok(measurement) => {
+                    side.method = measurement.method;
+                    let run = RunResult::from(&measurement);
+                    // A crashed run makes the benchmark an error: further runs say nothing new.
+                    side.done = !run.succeeded();
+                    if !is_warmup || side.done {
+                        side.runs.push(run);
+                    }
                 }
-                // A crashed run makes the benchmark an error: further runs would say nothing new.
-                if stop {
-                    break;
+                Err(err) => {
+                    side.failed = Some(err);
+                    side.done = true;
                 }
             }
-            Err(err) => return could_not_run(benchmark, budget, &err),
+        }
+        if sides
+            .iter()
+            .any(|s| s.runs.iter().any(|r| r.interrupted.is_some()))
+        {
+            break;
         }
     }
+    let mut results: Vec<BenchmarkResult> = sides.into_iter().map(finish).collect();
+    let head = results.pop().expect("the head side");
+    (head, results.pop())
+}
+
+/// One side's result from its runs.
+fn finish(side: Side<'_>) -> BenchmarkResult {
+    let benchmark = side.benchmark;
+    let budget = budget_figures(benchmark);
+    if let Some(err) = &side.failed {
+        return could_not_run(benchmark, budget, err);
+    }
+    let runs = side.runs;
     let figures = verdict::aggregate(&runs);
-    let verdict = verdict::judge(&runs, &figures, budget.as_ref());
+    let verdict = verdict::judge(&runs, &figures, budget.as_ref(), None);
     BenchmarkResult {
         name: benchmark.name.clone(),
         command: command_text(&benchmark.command),
@@ -210,7 +395,7 @@ fn run_benchmark(
         steady_bytes: figures.steady_bytes,
         growth_bytes_per_sec: figures.growth_bytes_per_sec,
         duration_secs: figures.duration_secs,
-        method,
+        method: side.method,
         tags: benchmark.tags.clone(),
         peak_spread_bytes: (runs.len() > 1).then_some(figures.peak_spread_bytes),
         runs,

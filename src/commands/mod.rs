@@ -1,6 +1,7 @@
 //! One file per subcommand: each turns parsed arguments into an [`Outcome`](crate::cli::Outcome).
 
 pub mod check;
+pub mod compare;
 pub mod config;
 mod progress;
 pub mod run;

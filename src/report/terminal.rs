@@ -3,24 +3,25 @@
 
 use anstyle::{AnsiColor, Style};
 
-use crate::results::{BenchmarkResult, Results, Status};
+use crate::results::{BenchmarkResult, Comparison, Results, Status};
 use crate::units::{format_rate, format_size};
-use crate::verdict::budget_use;
+use crate::verdict::{budget_use, format_percent_change};
 
 /// Renders the table; `color` adds ANSI styles (the caller decides: TTY, `NO_COLOR`, `--color`).
 pub fn render(results: &Results, color: bool) -> String {
-    let header = [
-        "status",
-        "benchmark",
-        "peak",
-        "steady",
-        "growth",
-        "budget",
-        "runs",
-        "method",
-    ];
-    let rows: Vec<[String; 8]> = results.benchmarks.iter().map(row).collect();
-    let mut widths = header.map(str::len);
+    let compared = results.benchmarks.iter().any(|b| b.comparison.is_some());
+    let mut header = vec!["status", "benchmark", "peak", "steady", "growth", "budget"];
+    if compared {
+        header.push("vs base");
+    }
+    header.extend(["runs", "method"]);
+    let rows: Vec<Vec<String>> = results
+        .benchmarks
+        .iter()
+        .map(|b| row(b, compared))
+        .collect();
+    let last_figure = header.len() - 2;
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -38,7 +39,7 @@ pub fn render(results: &Results, color: bool) -> String {
         for (i, cell) in cells.iter().enumerate() {
             let pad = widths[i] - cell.chars().count();
             // Names and words left-aligned; figures right-aligned.
-            let text = if (2..=6).contains(&i) {
+            let text = if (2..=last_figure).contains(&i) {
                 format!("{}{cell}", " ".repeat(pad))
             } else {
                 format!("{cell}{}", " ".repeat(pad))
@@ -49,9 +50,10 @@ pub fn render(results: &Results, color: bool) -> String {
         out.trim_end().to_string() + "\n"
     };
     let bold = Style::new().bold();
-    let mut out = line(&header.map(String::from), &[bold; 8]);
+    let header: Vec<String> = header.into_iter().map(String::from).collect();
+    let mut out = line(&header, &vec![bold; header.len()]);
     for (benchmark, cells) in results.benchmarks.iter().zip(&rows) {
-        let mut styles = [Style::new(); 8];
+        let mut styles = vec![Style::new(); cells.len()];
         styles[0] = status_style(benchmark.status);
         out.push_str(&line(cells, &styles));
         if let Some(reason) = &benchmark.reason {
@@ -62,11 +64,22 @@ pub fn render(results: &Results, color: bool) -> String {
             ));
         }
     }
+    if let Some(baseline) = &results.baseline {
+        if let Some(reason) = &baseline.missing_reason {
+            out.push_str(&format!("no baseline: {reason}; gated on budgets alone\n"));
+        }
+        if !baseline.removed.is_empty() {
+            out.push_str(&format!(
+                "gone since the base: {}\n",
+                baseline.removed.join(", ")
+            ));
+        }
+    }
     out.push_str(&summary_line(results, color));
     out
 }
 
-fn row(b: &BenchmarkResult) -> [String; 8] {
+fn row(b: &BenchmarkResult, compared: bool) -> Vec<String> {
     let budget = b
         .checks
         .iter()
@@ -75,16 +88,28 @@ fn row(b: &BenchmarkResult) -> [String; 8] {
             Some(most.map_or(used, |m| m.max(used)))
         })
         .map_or_else(|| "—".to_string(), |used| format!("{:.0}%", used * 100.0));
-    [
+    let mut cells = vec![
         b.status.as_str().to_string(),
         b.name.clone(),
         format_size(b.peak_bytes),
         format_size(b.steady_bytes),
         format_rate(b.growth_bytes_per_sec),
         budget,
-        b.runs.len().to_string(),
-        b.method.to_string(),
-    ]
+    ];
+    if compared {
+        cells.push(change_vs_base(b));
+    }
+    cells.extend([b.runs.len().to_string(), b.method.to_string()]);
+    cells
+}
+
+/// Peak change against the base: "+100%", "new", or "—" when there is nothing to compare.
+pub fn change_vs_base(b: &BenchmarkResult) -> String {
+    match (b.comparison, &b.baseline) {
+        (Some(Comparison::New), _) => "new".to_string(),
+        (_, Some(base)) => format_percent_change(base.peak_bytes as f64, b.peak_bytes as f64),
+        _ => "—".to_string(),
+    }
 }
 
 fn status_style(status: Status) -> Style {
