@@ -83,8 +83,9 @@ pub struct ProcTreeProbe {
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
     peak: u64,
-    /// Per process: the largest `VmHWM − RssFile` seen, kept after it exits.
-    process_peaks: HashMap<u32, u64>,
+    /// Per process: the largest `VmHWM − RssFile` seen and the most file pages seen, kept after
+    /// it exits.
+    process_peaks: HashMap<u32, (u64, u64)>,
     pub summary: TreeSummary,
 }
 
@@ -195,9 +196,12 @@ impl Probe for ProcTreeProbe {
             rss_sum += memory.counted();
             file_sum += memory.file;
             largest = largest.max(memory.counted());
-            let process_peak = memory.hwm.saturating_sub(memory.file);
+            // VmHWM counts file pages too. Take off the most file pages this process has been seen
+            // with, not the current ones: a file unmapped before exit (np.memmap) would otherwise
+            // turn its pages into an anonymous peak. This can only understate, never overstate.
             let entry = self.process_peaks.entry(pid).or_default();
-            *entry = (*entry).max(process_peak);
+            entry.1 = entry.1.max(memory.file);
+            entry.0 = entry.0.max(memory.hwm.saturating_sub(entry.1));
         }
         // Forget processes that are gone (their fds would read nothing).
         self.tracked.retain(|pid, _| pids.contains(pid));
@@ -222,7 +226,12 @@ impl Probe for ProcTreeProbe {
         };
         self.peak = self.peak.max(counted);
         self.summary.processes_seen = self.seen.len();
-        self.summary.largest_process_peak = self.process_peaks.values().copied().max().unwrap_or(0);
+        self.summary.largest_process_peak = self
+            .process_peaks
+            .values()
+            .map(|&(peak, _)| peak)
+            .max()
+            .unwrap_or(0);
         Sample {
             counted,
             file: file_sum,
