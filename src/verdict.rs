@@ -396,7 +396,7 @@ mod tests {
         assert_eq!(verdict.status, Status::Error);
         assert_eq!(
             verdict.reason.as_deref(),
-            Some("run 2 of 2 killed by SIGKILL")
+            Some("run 2 of 2 was killed by SIGKILL")
         );
         let mut timed_out = run(100, 90, 0.0);
         timed_out.timed_out = true;

@@ -179,7 +179,7 @@ fn crash_and_timeout_are_errors_and_leave_nothing_running() {
     let results = project.results();
     let crash = benchmark(&results, "crash");
     assert_eq!(crash["status"], "error");
-    assert_eq!(crash["reason"], "run 1 of 1 killed by SIGKILL");
+    assert_eq!(crash["reason"], "run 1 of 1 was killed by SIGKILL");
     let slow = benchmark(&results, "slow");
     assert_eq!(slow["status"], "error");
     assert_eq!(slow["reason"], "run 1 of 1 timed out");

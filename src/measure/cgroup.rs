@@ -185,6 +185,17 @@ pub fn parse_oom_kills(text: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// OOM kills counted in a cgroup that memgate only reads (its own, or a container's).
+pub fn oom_kills_in(home: &CgroupHome) -> u64 {
+    read_oom_kills(&home.dir, home.version)
+}
+
+fn read_oom_kills(dir: &Path, version: CgroupVersion) -> u64 {
+    fs::read_to_string(dir.join(version.oom_file()))
+        .map(|text| parse_oom_kills(&text))
+        .unwrap_or(0)
+}
+
 fn parse_number(text: &[u8]) -> Option<u64> {
     std::str::from_utf8(text).ok()?.trim().parse().ok()
 }
@@ -290,9 +301,7 @@ impl RunCgroup {
 
     /// How many processes of the leaf the OOM killer ended.
     pub fn oom_kills(&self) -> u64 {
-        fs::read_to_string(self.dir.join(self.version.oom_file()))
-            .map(|text| parse_oom_kills(&text))
-            .unwrap_or(0)
+        read_oom_kills(&self.dir, self.version)
     }
 
     /// Kills every process in the leaf, repeatedly until it is empty (a process may fork while

@@ -116,7 +116,7 @@ impl Measurement {
         ) == SUCCESS
     }
 
-    /// How the command ended, in a few words ("exit 0", "killed by SIGKILL", "timed out").
+    /// How the command ended, in a few words ("exited with code 0", "was killed by SIGKILL").
     pub fn ending(&self) -> String {
         describe_ending(
             self.exit_code,
@@ -140,16 +140,16 @@ pub fn describe_ending(
     interrupted: Option<i32>,
 ) -> String {
     if let Some(signal) = interrupted {
-        return format!("interrupted by {}", signal_name(signal));
+        return format!("was interrupted by {}", signal_name(signal));
     }
     if timed_out {
         return "timed out".to_string();
     }
     if oom_killed {
-        return "killed by the OOM killer".to_string();
+        return "was killed by the OOM killer".to_string();
     }
     match (exit_code, signal) {
-        (_, Some(signal)) => format!("killed by {}", signal_name(signal)),
+        (_, Some(signal)) => format!("was killed by {}", signal_name(signal)),
         (Some(code), None) => format!("exited with code {code}"),
         (None, None) => "ended in an unknown way".to_string(),
     }
@@ -209,6 +209,10 @@ pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
         },
     };
     let cgroup = cgroup.map(Arc::new);
+    // Without a leaf, memgate's own cgroup (readable even where it is not writable) still counts
+    // OOM kills: a SIGKILL that comes with a new one was the OOM killer.
+    let home = cgroup.is_none().then(cgroup::find_home).flatten();
+    let home_oom_kills_before = home.as_ref().map_or(0, cgroup::oom_kills_in);
 
     let started = Instant::now();
     let root = spawn::start(&spec.launch, cgroup.as_deref())?;
@@ -231,7 +235,13 @@ pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
     drop(stop);
     let (recorder, probe_summary) = sampler.join().expect("the sampler thread panicked");
 
-    let oom_kills = cgroup.as_ref().map_or(0, |c| c.oom_kills());
+    let oom_kills = match (&cgroup, &home) {
+        (Some(cgroup), _) => cgroup.oom_kills(),
+        (None, Some(home)) if ending.signal == Some(libc::SIGKILL) => {
+            cgroup::oom_kills_in(home).saturating_sub(home_oom_kills_before)
+        }
+        _ => 0,
+    };
     let (method, peak_bytes, peak_total_bytes, uncertainty) = match &cgroup {
         Some(cgroup) => {
             let method = match cgroup.version() {
