@@ -42,6 +42,12 @@ pub enum Command {
     Compare(CompareArgs),
     /// Join the results files of shards into one.
     Merge(MergeArgs),
+    /// Render a results file again: Markdown, charts, HTML, JUnit (the terminal table when none
+    /// is asked for).
+    Report(ReportArgs),
+    /// Post or update the pull-request comment from a results file (e.g. in a `workflow_run`
+    /// workflow, for pull requests from forks).
+    Comment(CommentArgs),
     /// Check memgate.yml and report every problem in it.
     Validate(ConfigArg),
     /// Print the JSON Schema of memgate.yml (for editors).
@@ -87,6 +93,44 @@ pub struct MergeArgs {
     pub output: PathBuf,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The results file (memgate/results@1).
+    #[arg(value_name = "RESULTS.json")]
+    pub results: PathBuf,
+    /// Write the Markdown report (PR comment, job summary); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write the charts, SVG and PNG, into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write one self-contained HTML page; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write JUnit XML: one testcase per benchmark.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Colour in the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CommentArgs {
+    /// The results file (memgate/results@1); untrusted: validated, size-capped, escaped.
+    #[arg(value_name = "RESULTS.json")]
+    pub results: PathBuf,
+    /// The pull request (default: the event's; for `workflow_run`, the one the run measured).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub pr: Option<u64>,
+    /// The config whose `github:` section applies (default: memgate.yml when present).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// When to comment: always, on-change, on-failure or never (default: the config's).
+    #[arg(long, value_name = "POLICY", value_parser = parse_comment_policy)]
+    pub comment: Option<crate::config::CommentPolicy>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -111,6 +155,15 @@ pub struct CheckArgs {
     /// Write JUnit XML: one testcase per benchmark.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the Markdown report (PR comment, job summary); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write the charts, SVG and PNG, into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// Write one self-contained HTML page; `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Measured runs per benchmark, overriding the config.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,
@@ -133,6 +186,16 @@ pub struct CheckArgs {
     /// Headroom of suggested budgets above what was measured.
     #[arg(long, default_value = "15%", value_parser = parse_headroom)]
     pub headroom: f64,
+    /// Report to GitHub: job summary, step outputs, annotations, the pull-request comment (on by
+    /// itself when GITHUB_ACTIONS=true).
+    #[arg(long)]
+    pub github: bool,
+    /// On GitHub, post no pull-request comment (the summary, outputs and annotations still are).
+    #[arg(long)]
+    pub no_comment: bool,
+    /// When to comment: always, on-change, on-failure or never (default: `github.comment`).
+    #[arg(long, value_name = "POLICY", value_parser = parse_comment_policy)]
+    pub comment: Option<crate::config::CommentPolicy>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -180,6 +243,10 @@ fn parse_headroom(text: &str) -> Result<f64, String> {
     crate::units::parse_percent(text).map_err(|e| e.to_string())
 }
 
+fn parse_comment_policy(text: &str) -> Result<crate::config::CommentPolicy, String> {
+    text.parse()
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = crate::units::parse_duration(text).map_err(|e| e.to_string())?;
     if timeout.is_zero() {
@@ -207,6 +274,8 @@ pub fn run() -> ExitCode {
         Command::Check(args) => crate::commands::check::execute(args),
         Command::Compare(args) => crate::commands::compare::execute(args),
         Command::Merge(args) => crate::commands::compare::merge(args),
+        Command::Report(args) => crate::commands::report::execute(args),
+        Command::Comment(args) => crate::commands::comment::execute(args),
         Command::Validate(args) => crate::commands::config::validate(&args.config),
         Command::Schema => crate::commands::config::schema(),
         Command::Init(args) => crate::commands::config::init(&args.config),

@@ -251,13 +251,16 @@ fn failure_reason(check: &Check) -> String {
     }
 }
 
-/// "+100%", "-12%", "+0%"; "new" when the base is zero.
+/// "+100%", "-12%", "±0%"; "new" when the base is zero.
 pub fn format_percent_change(base: f64, head: f64) -> String {
     if base <= 0.0 {
         return "new".to_string();
     }
-    let change = (head - base) / base * 100.0;
-    format!("{}{change:.0}%", if change >= 0.0 { "+" } else { "" })
+    let change = ((head - base) / base * 100.0).round();
+    if change == 0.0 {
+        return "±0%".to_string(); // never "-0%"
+    }
+    format!("{}{change:.0}%", if change > 0.0 { "+" } else { "" })
 }
 
 /// Share of the budget used (1.0 = all of it).

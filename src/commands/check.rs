@@ -12,7 +12,7 @@ use crate::cli::{CheckArgs, ColorChoice, Outcome};
 use crate::compare;
 use crate::config::{self, Command, Config, ResolvedBenchmark};
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
-use crate::report::{junit, terminal};
+use crate::report::terminal;
 use crate::results::{
     BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status,
 };
@@ -70,12 +70,15 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         base
     });
     let mut method_known = false;
+    let on_github = crate::github::enabled(args.github);
     for (index, benchmark) in selected.iter().enumerate() {
         let base_benchmark = base_side
             .as_ref()
             .and_then(|side| side.config.benchmark(&benchmark.name));
+        let group = crate::github::workflow::Group::start(on_github && !args.quiet, &benchmark.name);
         let (result, base_result) =
             run_benchmark(benchmark, base_benchmark, args, &mut progress, index);
+        drop(group);
         let interrupted = result.runs.iter().any(|r| r.interrupted.is_some())
             || base_result
                 .as_ref()
@@ -141,10 +144,17 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         };
         let _ = io::stdout().write_all(text.as_bytes());
     }
-    if let Some(path) = &args.junit {
-        crate::results::write_atomic(path, junit::render(&results).as_bytes())
-            .map_err(|err| format!("could not write {}: {err}", path.display()))?;
-    }
+    super::report::write_outputs(
+        &results,
+        &super::report::Outputs {
+            markdown: args.markdown.as_deref(),
+            charts: args.charts.as_deref(),
+            html: args.html.as_deref(),
+            junit: args.junit.as_deref(),
+        },
+    )?;
+    // Summary, outputs, annotations, comment: failures are warnings, never the verdict.
+    crate::github::publish(&results, &config, args);
     Ok(if results.status.passes() {
         Outcome::Pass
     } else {

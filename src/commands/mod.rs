@@ -1,7 +1,9 @@
 //! One file per subcommand: each turns parsed arguments into an [`Outcome`](crate::cli::Outcome).
 
 pub mod check;
+pub mod comment;
 pub mod compare;
 pub mod config;
 mod progress;
+pub mod report;
 pub mod run;

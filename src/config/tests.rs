@@ -590,7 +590,8 @@ proptest! {
     #[test]
     fn never_panics_on_any_text(source in "(?s).{0,200}") {
         if let Err(errors) = parse(&source, Path::new("m.yml")) {
-            let lines = source.split('\n').count().max(1);
+            // YAML breaks lines at \r\n, \r and \n alike.
+            let lines = source.replace("\r\n", "\n").split(['\n', '\r']).count().max(1);
             for e in &errors {
                 if let Some(p) = e.position {
                     prop_assert!(p.line >= 1 && p.line <= lines + 1, "{e} in {source:?}");
@@ -617,4 +618,12 @@ proptest! {
             }
         }
     }
+}
+
+/// A lone carriage return breaks a line in YAML: the error's line counts it (proptest found this).
+#[test]
+fn carriage_returns_count_as_line_breaks_in_positions() {
+    let errors = parse("?\rA", Path::new("m.yml")).unwrap_err();
+    let position = errors.iter().next().unwrap().position.unwrap();
+    assert!(position.line <= 3, "{errors}");
 }

@@ -1,0 +1,306 @@
+//! What the Actions runner reads from a step: the job summary (`$GITHUB_STEP_SUMMARY`), step
+//! outputs (`$GITHUB_OUTPUT`), and workflow commands on standard output (`::error …::`,
+//! `::group::`).
+//!
+//! Workflow commands are escaped as the runner unescapes them (as `@actions/core` writes them):
+//! in the message `%`, `\r` and `\n`; in a property also `:` and `,`.
+
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::report::markdown;
+use crate::results::{BenchmarkResult, CheckKind, Metric, Results, Status};
+
+/// GitHub shows at most this much of one step's summary (1 MiB).
+pub const MAX_SUMMARY_BYTES: usize = 1 << 20;
+
+/// The message of a workflow command, escaped.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property value of a workflow command (`file=…`, `title=…`), escaped.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Notice,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+            Self::Notice => "notice",
+        }
+    }
+}
+
+/// An annotation: `::error file=memgate.yml,line=12,title=…::message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub level: Level,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub title: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Annotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut properties = Vec::new();
+        if let Some(file) = &self.file {
+            properties.push(format!("file={}", escape_property(file)));
+        }
+        if let Some(line) = self.line {
+            properties.push(format!("line={line}"));
+        }
+        if let Some(title) = &self.title {
+            properties.push(format!("title={}", escape_property(title)));
+        }
+        write!(f, "::{}", self.level.as_str())?;
+        if !properties.is_empty() {
+            write!(f, " {}", properties.join(","))?;
+        }
+        write!(f, "::{}", escape_data(&self.message))
+    }
+}
+
+/// A warning for the run's page (and the log): `::warning title=memgate::…`.
+pub fn warning(message: &str) -> Annotation {
+    Annotation {
+        level: Level::Warning,
+        file: None,
+        line: None,
+        title: Some("memgate".into()),
+        message: message.to_string(),
+    }
+}
+
+/// `path` as the runner wants it in `file=`: relative to the workspace, with `/`.
+pub fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
+    let absolute = path.canonicalize().ok();
+    let relative = match (absolute.as_deref(), workspace.and_then(|w| w.canonicalize().ok())) {
+        (Some(abs), Some(ws)) => abs.strip_prefix(&ws).ok().map(Path::to_path_buf),
+        _ => None,
+    };
+    let shown = relative.unwrap_or_else(|| {
+        path.strip_prefix("./")
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf())
+    });
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// One annotation per benchmark that failed (an error) or came near a budget (a warning), on the
+/// line of the budget figure that failed when memgate.yml says where it is, else on the
+/// benchmark's budget (or name) line.
+pub fn annotations(results: &Results, config: &Config, file: &str) -> Vec<Annotation> {
+    results
+        .benchmarks
+        .iter()
+        .filter(|b| b.status != Status::Pass)
+        .map(|b| Annotation {
+            level: if b.status.passes() {
+                Level::Warning
+            } else {
+                Level::Error
+            },
+            file: Some(file.to_string()),
+            line: line_of(b, config),
+            title: Some(format!("memgate: {} {}", shorten(&b.name), b.status.as_str())),
+            message: b
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", b.name, b.status.as_str())),
+        })
+        .collect()
+}
+
+fn shorten(name: &str) -> String {
+    markdown::shorten(name, 80)
+}
+
+/// The line of the budget figure behind the first failing (or warning) budget check.
+fn line_of(result: &BenchmarkResult, config: &Config) -> Option<usize> {
+    let figure_line = config.benchmark(&result.name).and_then(|benchmark| {
+        result
+            .checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::Budget && (!c.ok || c.warn))
+            .find_map(|c| match c.metric {
+                Metric::Peak => benchmark.budget_lines.peak,
+                Metric::Steady => benchmark.budget_lines.steady,
+                Metric::Growth => benchmark.budget_lines.growth,
+            })
+    });
+    figure_line.or(result.config_line)
+}
+
+/// `::group::NAME` on standard output now, `::endgroup::` when dropped; nothing when off.
+pub struct Group {
+    on: bool,
+}
+
+impl Group {
+    pub fn start(on: bool, name: &str) -> Self {
+        if on {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "::group::{}", escape_data(name));
+            let _ = out.flush();
+        }
+        Self { on }
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if self.on {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "::endgroup::");
+            let _ = out.flush();
+        }
+    }
+}
+
+/// The report for the job summary: as much of it as fits beside what the step's summary file
+/// holds already, within [`MAX_SUMMARY_BYTES`].
+pub fn summary_markdown(results: &Results, used_bytes: usize) -> Option<String> {
+    let room = MAX_SUMMARY_BYTES.saturating_sub(used_bytes);
+    // The limit counts characters; halve it until the bytes fit too.
+    let mut limit = room.min(MAX_SUMMARY_BYTES);
+    while limit >= 1024 {
+        let text = markdown::render_with_limit(results, limit);
+        if text.len() <= room {
+            return Some(text);
+        }
+        limit /= 2;
+    }
+    None
+}
+
+/// Appends the report to the job summary file.
+pub fn write_summary(path: &Path, results: &Results) -> Result<(), String> {
+    let used = fs::metadata(path).map_or(0, |m| m.len() as usize);
+    let text = summary_markdown(results, used + 2).ok_or_else(|| {
+        format!(
+            "the job summary {} is full ({used} bytes); the report is not in it",
+            path.display()
+        )
+    })?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|err| format!("cannot open the job summary {}: {err}", path.display()))?;
+    let separator = if used > 0 { "\n" } else { "" };
+    file.write_all(format!("{separator}{text}").as_bytes())
+        .map_err(|err| format!("cannot write the job summary {}: {err}", path.display()))
+}
+
+/// Appends step outputs to `$GITHUB_OUTPUT`, each as `name<<DELIMITER` … `DELIMITER`, which is
+/// safe for any value (the delimiter is made so that it is in no value).
+pub fn write_outputs(path: &Path, outputs: &[(&str, &str)]) -> Result<(), String> {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        let delimiter = delimiter_for(value);
+        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|err| format!("cannot open the step outputs {}: {err}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .map_err(|err| format!("cannot write the step outputs {}: {err}", path.display()))
+}
+
+/// `ghadelimiter_…` with a part that changes each run and does not occur in `value`.
+fn delimiter_for(value: &str) -> String {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 32);
+    let mut n = seed;
+    loop {
+        // xorshift: cheap, and different for every try.
+        n ^= n << 13;
+        n ^= n >> 7;
+        n ^= n << 17;
+        let delimiter = format!("ghadelimiter_{n:016x}");
+        if !value.contains(&delimiter) {
+            return delimiter;
+        }
+    }
+}
+
+/// Where `memgate check` wrote its results, or where it writes them for the `results` output
+/// when no `--json` was given: `$RUNNER_TEMP/memgate-results.json`.
+pub fn results_path(json: Option<&Path>, runner_temp: Option<&Path>) -> Option<PathBuf> {
+    json.map(Path::to_path_buf)
+        .or_else(|| runner_temp.map(|dir| dir.join("memgate-results.json")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_escaped_as_the_runner_unescapes_them() {
+        assert_eq!(escape_data("50%\r\nnext: a,b"), "50%25%0D%0Anext: a,b");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        let annotation = Annotation {
+            level: Level::Error,
+            file: Some("cfg/memgate,1.yml".into()),
+            line: Some(12),
+            title: Some("memgate: train::x fail".into()),
+            message: "peak 812 MiB > 600 MiB\n::warning::injected".into(),
+        };
+        assert_eq!(
+            annotation.to_string(),
+            "::error file=cfg/memgate%2C1.yml,line=12,title=memgate%3A train%3A%3Ax fail::peak \
+             812 MiB > 600 MiB%0A::warning::injected"
+        );
+    }
+
+    #[test]
+    fn outputs_use_a_delimiter_that_is_in_no_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        fs::write(&path, "earlier=1\n").unwrap();
+        write_outputs(&path, &[("status", "fail"), ("results", "a\nghadelimiter_x\nb")]).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("earlier=1\nstatus<<ghadelimiter_"));
+        let lines: Vec<&str> = text.lines().collect();
+        let delim = lines[1].strip_prefix("status<<").unwrap();
+        assert_eq!(lines[2], "fail");
+        assert_eq!(lines[3], delim);
+        let delim2 = lines[4].strip_prefix("results<<").unwrap();
+        assert_eq!(&lines[5..8], &["a", "ghadelimiter_x", "b"]);
+        assert_eq!(lines[8], delim2);
+    }
+
+    #[test]
+    fn file_paths_are_relative_to_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("ci");
+        fs::create_dir(&sub).unwrap();
+        let file = sub.join("memgate.yml");
+        fs::write(&file, "").unwrap();
+        assert_eq!(workspace_relative(&file, Some(dir.path())), "ci/memgate.yml");
+        assert_eq!(
+            workspace_relative(Path::new("./memgate.yml"), None),
+            "memgate.yml"
+        );
+    }
+}

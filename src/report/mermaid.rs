@@ -1,0 +1,320 @@
+//! Mermaid `xychart-beta` charts for the Markdown report: GitHub draws them in a comment, so the
+//! pull request shows a picture with no image hosting and no extra permission.
+//!
+//! `xychart-beta` (not `xychart`, which needs Mermaid ≥ 11.10) has no legend, so each title names
+//! its series and their colours; the colours are set by an `init` directive to the same
+//! Okabe–Ito palette as the PNG charts. Titles and labels are reduced to characters that cannot end
+//! a string or the block (no `"`, brackets, backticks, `;`). Series on a numeric x axis are spread
+//! evenly over it, so a timeline is put on an even grid of at most [`MAX_POINTS`] points: the
+//! samples are first cut with [`downsample`] (which keeps each stretch's lowest and highest), then
+//! each grid step takes the highest sample in it, so the chart's peak is the timeline's peak.
+
+use crate::report::chart::{head_run, most_telling};
+use crate::results::{BenchmarkResult, Results};
+use crate::stats::downsample;
+
+/// Points per timeline series at most.
+pub const MAX_POINTS: usize = 100;
+
+/// Benchmarks in the summary chart at most (failures and the largest first when there are more).
+pub const MAX_BARS: usize = 30;
+
+/// Characters of a label on the x axis at most.
+const LABEL_CHARS: usize = 24;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+const BLUE: &str = "#0072B2";
+const ORANGE: &str = "#E69F00";
+const VERMILLION: &str = "#D55E00";
+
+/// The summary: head peak per benchmark as bars, with the base's peak as a line (or, with no base,
+/// the peak budget when every benchmark shown has one). A fenced block, or `None` with no
+/// benchmarks.
+pub fn summary(results: &Results) -> Option<String> {
+    if results.benchmarks.is_empty() {
+        return None;
+    }
+    let shown = most_telling(&results.benchmarks, MAX_BARS);
+    let peak_budget = |b: &BenchmarkResult| b.budget.as_ref().and_then(|budget| budget.peak_bytes);
+    let line: Option<(&str, &str, Vec<u64>)> = if shown.iter().any(|b| b.baseline.is_some()) {
+        Some((
+            "base",
+            ORANGE,
+            shown
+                .iter()
+                .map(|b| b.baseline.as_ref().map_or(0, |base| base.peak_bytes))
+                .collect(),
+        ))
+    } else if shown.iter().all(|b| peak_budget(b).is_some()) {
+        Some((
+            "budget",
+            VERMILLION,
+            shown.iter().map(|b| peak_budget(b).unwrap_or(0)).collect(),
+        ))
+    } else {
+        None
+    };
+    let bars: Vec<u64> = shown.iter().map(|b| b.peak_bytes).collect();
+    let mut title = "Peak MiB: head (blue bars)".to_string();
+    if let Some((name, _, _)) = &line {
+        title.push_str(&format!(
+            ", {name} ({} line)",
+            if *name == "base" { "orange" } else { "red" }
+        ));
+    }
+    if shown.len() < results.benchmarks.len() {
+        title.push_str(&format!(
+            ", {} of {} shown",
+            shown.len(),
+            results.benchmarks.len()
+        ));
+    }
+    let max = bars
+        .iter()
+        .chain(line.iter().flat_map(|(_, _, values)| values))
+        .copied()
+        .max()
+        .unwrap_or(0);
+    let mut palette = vec![BLUE];
+    if let Some((_, colour, _)) = &line {
+        palette.push(colour);
+    }
+    let categories: Vec<String> = shown
+        .iter()
+        .map(|b| format!("\"{}\"", label(&b.name, LABEL_CHARS)))
+        .collect();
+    let mut out = header(&palette);
+    out.push_str(&format!("  title \"{}\"\n", label(&title, 200)));
+    out.push_str(&format!("  x-axis [{}]\n", categories.join(", ")));
+    let top = axis_top(max);
+    out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
+    out.push_str(&format!("  bar [{}]\n", values(&bars, top)));
+    if let Some((_, _, points)) = &line {
+        out.push_str(&format!("  line [{}]\n", values(points, top)));
+    }
+    out.push_str("```\n");
+    Some(out)
+}
+
+/// The timeline of one benchmark: head (the run with the peak) and base over time, and the peak
+/// budget as a flat line. A fenced block, or `None` when there is no timeline.
+pub fn timeline(b: &BenchmarkResult) -> Option<String> {
+    let head = head_run(b).map_or(&[][..], |run| run.timeline.as_slice());
+    let base = b
+        .baseline
+        .as_ref()
+        .map_or(&[][..], |base| base.timeline.as_slice());
+    if head.is_empty() && base.is_empty() {
+        return None;
+    }
+    let end = head
+        .iter()
+        .chain(base)
+        .map(|p| p.0)
+        .filter(|t| t.is_finite())
+        .fold(0.0f64, f64::max);
+    let end = if end > 0.0 { end } else { 1.0 };
+    let points = head.len().max(base.len()).clamp(2, MAX_POINTS);
+    let budget = b.budget.as_ref().and_then(|budget| budget.peak_bytes);
+
+    let mut series: Vec<(&str, &str, Vec<u64>)> = Vec::new();
+    if !head.is_empty() {
+        let mut line = on_grid(head, end, points);
+        // A cgroup knows the exact peak even between two samples: the line reaches it where the
+        // samples are highest, so that the chart's peak is the reported one.
+        let run_peak = head_run(b).map_or(0, |run| run.peak_bytes);
+        if let Some(highest) = line.iter_mut().max_by_key(|v| **v)
+            && *highest < run_peak
+        {
+            *highest = run_peak;
+        }
+        series.push(("head", BLUE, line));
+    }
+    if !base.is_empty() {
+        series.push(("base", ORANGE, on_grid(base, end, points)));
+    }
+    if let Some(budget) = budget {
+        // A series spans the whole axis whatever its length: two points make the flat line.
+        series.push(("budget", VERMILLION, vec![budget; 2]));
+    }
+    let colour_name = |colour: &str| match colour {
+        BLUE => "blue",
+        ORANGE => "orange",
+        _ => "red",
+    };
+    let named: Vec<String> = series
+        .iter()
+        .map(|(name, colour, _)| format!("{name} ({})", colour_name(colour)))
+        .collect();
+    let title = format!("{}: {}", label(&b.name, 48), named.join(", "));
+    let max = series
+        .iter()
+        .flat_map(|(_, _, values)| values)
+        .copied()
+        .chain([b.peak_bytes])
+        .max()
+        .unwrap_or(0);
+    let palette: Vec<&str> = series.iter().map(|(_, colour, _)| *colour).collect();
+    let mut out = header(&palette);
+    out.push_str(&format!("  title \"{}\"\n", label(&title, 200)));
+    out.push_str(&format!("  x-axis \"seconds\" 0 --> {}\n", seconds(end)));
+    let top = axis_top(max);
+    out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
+    for (_, _, points) in &series {
+        out.push_str(&format!("  line [{}]\n", values(points, top)));
+    }
+    out.push_str("```\n");
+    Some(out)
+}
+
+fn header(palette: &[&str]) -> String {
+    format!(
+        "```mermaid\n%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%\nxychart-beta\n",
+        palette.join(", ")
+    )
+}
+
+/// The timeline on `points` evenly spaced times from 0 to `end`: each point the highest sample
+/// within half a step of it; where a step has no sample, the last value before it; after the
+/// timeline ends, 0 (the process is gone).
+fn on_grid(timeline: &[(f64, u64)], end: f64, points: usize) -> Vec<u64> {
+    let samples = downsample(timeline, MAX_POINTS * 4);
+    let step = end / (points - 1) as f64;
+    let last_time = samples.last().map_or(0.0, |p| p.0);
+    let mut out = Vec::with_capacity(points);
+    let mut next = 0;
+    let mut held: Option<u64> = None;
+    for i in 0..points {
+        let until = step * (i as f64 + 0.5);
+        let mut highest: Option<u64> = None;
+        while next < samples.len() && (samples[next].0 < until || i + 1 == points) {
+            let bytes = samples[next].1;
+            highest = Some(highest.map_or(bytes, |h: u64| h.max(bytes)));
+            held = Some(bytes);
+            next += 1;
+        }
+        let time = step * i as f64;
+        let value = match highest {
+            Some(bytes) => bytes,
+            None if time <= last_time => held.unwrap_or(0),
+            None => 0,
+        };
+        out.push(value);
+    }
+    out
+}
+
+/// Values in MiB: whole numbers on an axis of 100 MiB or more (a pixel is more than 0.2 MiB
+/// there), one decimal below.
+fn values(bytes: &[u64], top: f64) -> String {
+    let decimals = if top >= 100.0 { 0 } else { 1 };
+    bytes
+        .iter()
+        .map(|&b| format!("{:.decimals$}", b as f64 / MIB))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A round axis maximum above `max_bytes` (in MiB): 1, 2 or 5 times a power of ten, at least 10%
+/// above the highest value.
+fn axis_top(max_bytes: u64) -> f64 {
+    let want = (max_bytes as f64 / MIB * 1.1).max(1.0);
+    let magnitude = 10f64.powf(want.log10().floor());
+    let top = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&t| t >= want)
+        .unwrap_or(10.0 * magnitude);
+    // Round away the float noise of `m * 10^k` (0.30000000000000004).
+    (top * 1000.0).round() / 1000.0
+}
+
+fn format_top(top: f64) -> String {
+    format!("{top}")
+}
+
+fn seconds(end: f64) -> String {
+    if end >= 10.0 {
+        format!("{end:.0}")
+    } else {
+        format!("{:.2}", end.max(0.01))
+    }
+}
+
+/// User text as a Mermaid string: no character that ends a string, a list or the block, or forms
+/// an entity (`#quot;`); ASCII punctuation outside a small safe set becomes a space; at most
+/// `max` characters; never empty.
+pub fn label(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let mapped = match c {
+            '"' | '`' => '\'',
+            '[' | '{' | '<' => '(',
+            ']' | '}' | '>' => ')',
+            '\\' => '/',
+            ';' => ',',
+            '&' => '+',
+            '#' => '№',
+            c if c.is_ascii_alphanumeric() => c,
+            ' ' | '-' | '_' | '.' | ',' | ':' | '/' | '+' | '(' | ')' | '\'' | '=' | '*' | '!'
+            | '?' | '@' | '$' | '^' | '~' | '|' | '%' => c,
+            c if c.is_ascii() || c.is_control() => ' ',
+            c => c,
+        };
+        // Runs of spaces read as one; `%%` would start a comment in some positions.
+        if (mapped == ' ' && out.ends_with(' ')) || (mapped == '%' && out.ends_with('%')) {
+            continue;
+        }
+        out.push(mapped);
+    }
+    let trimmed = out.trim();
+    let mut result: String = if trimmed.chars().count() > max {
+        let mut cut: String = trimmed.chars().take(max.saturating_sub(1)).collect();
+        cut = cut.trim_end().to_string();
+        cut.push('…');
+        cut
+    } else {
+        trimmed.to_string()
+    };
+    if result.is_empty() {
+        result = "unnamed".to_string();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_lose_what_would_break_a_string() {
+        assert_eq!(label("a\"]b", 40), "a')b");
+        assert_eq!(label("<script>", 40), "(script)");
+        assert_eq!(label("`x`; #quot;", 40), "'x', №quot,");
+        assert_eq!(label("", 40), "unnamed");
+        assert_eq!(label("a\nb", 40), "a b");
+        assert_eq!(label("100%%", 40), "100%");
+        assert_eq!(label("abcdefgh", 5), "abcd…");
+    }
+
+    #[test]
+    fn grid_keeps_the_peak_and_ends_at_zero_after_the_run() {
+        let timeline: Vec<(f64, u64)> = (0..1000)
+            .map(|i| (i as f64 * 0.01, if i == 537 { 900 } else { 100 }))
+            .collect();
+        let grid = on_grid(&timeline, 20.0, 100);
+        assert_eq!(grid.len(), 100);
+        assert_eq!(grid.iter().max(), Some(&900));
+        assert_eq!(grid[99], 0);
+        assert_eq!(grid[0], 100);
+    }
+
+    #[test]
+    fn axis_tops_are_round() {
+        assert_eq!(format_top(axis_top(812 << 20)), "1000");
+        assert_eq!(format_top(axis_top(100 << 20)), "200");
+        assert_eq!(format_top(axis_top(3 << 20)), "5");
+        assert_eq!(format_top(axis_top(0)), "1");
+    }
+}
