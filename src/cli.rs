@@ -54,6 +54,10 @@ pub enum Command {
     Schema,
     /// Write a starter memgate.yml (never over an existing one).
     Init(ConfigArg),
+    /// The container action's entry point: `memgate check` with the arguments that the action's
+    /// inputs (`INPUT_*` variables) say, in `working_directory` (see action.yml).
+    #[command(hide = true)]
+    Action,
 }
 
 #[derive(Debug, clap::Args)]
@@ -279,6 +283,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => crate::commands::config::validate(&args.config),
         Command::Schema => crate::commands::config::schema(),
         Command::Init(args) => crate::commands::config::init(&args.config),
+        Command::Action => crate::commands::action::execute(),
     };
     outcome.into()
 }

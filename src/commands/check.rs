@@ -75,7 +75,8 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         let base_benchmark = base_side
             .as_ref()
             .and_then(|side| side.config.benchmark(&benchmark.name));
-        let group = crate::github::workflow::Group::start(on_github && !args.quiet, &benchmark.name);
+        let group =
+            crate::github::workflow::Group::start(on_github && !args.quiet, &benchmark.name);
         let (result, base_result) =
             run_benchmark(benchmark, base_benchmark, args, &mut progress, index);
         drop(group);

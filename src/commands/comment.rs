@@ -372,7 +372,10 @@ mod tests {
 
     #[test]
     fn query_values_are_escaped() {
-        assert_eq!(query_escape("fork:fix/a b&c#1"), "fork%3Afix%2Fa%20b%26c%231");
+        assert_eq!(
+            query_escape("fork:fix/a b&c#1"),
+            "fork%3Afix%2Fa%20b%26c%231"
+        );
         assert_eq!(query_escape("é"), "%C3%A9");
     }
 }

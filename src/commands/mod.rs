@@ -1,5 +1,6 @@
 //! One file per subcommand: each turns parsed arguments into an [`Outcome`](crate::cli::Outcome).
 
+pub mod action;
 pub mod check;
 pub mod comment;
 pub mod compare;

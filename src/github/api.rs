@@ -30,6 +30,8 @@ pub struct Timing {
     pub max_backoff: Duration,
     /// The wait after a rate limit that names no time.
     pub rate_limit_wait: Duration,
+    /// Retries after a 5xx or no answer (rate limits are bounded by the deadline alone).
+    pub max_retries: u32,
 }
 
 impl Default for Timing {
@@ -40,6 +42,7 @@ impl Default for Timing {
             first_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(16),
             rate_limit_wait: Duration::from_secs(60),
+            max_retries: 4,
         }
     }
 }
@@ -146,8 +149,9 @@ impl Reply {
 
     /// The body as JSON of type `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_json::from_str(&self.body)
-            .map_err(|err| ApiError::Invalid(format!("an answer that is not what was expected: {err}")))
+        serde_json::from_str(&self.body).map_err(|err| {
+            ApiError::Invalid(format!("an answer that is not what was expected: {err}"))
+        })
     }
 }
 
@@ -162,7 +166,11 @@ pub enum ApiError {
         message: String,
     },
     /// No answer: refused, reset, timed out. A POST may have been done all the same.
-    Transport { method: &'static str, path: String, message: String },
+    Transport {
+        method: &'static str,
+        path: String,
+        message: String,
+    },
     /// Waiting for a retry would pass the deadline.
     Deadline(String),
     /// An answer memgate cannot use.
@@ -172,7 +180,13 @@ pub enum ApiError {
 impl ApiError {
     /// 401 or 403 (and not a rate limit): the token may not do this.
     pub fn is_forbidden(&self) -> bool {
-        matches!(self, Self::Status { status: 401 | 403, .. })
+        matches!(
+            self,
+            Self::Status {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 
     pub fn status(&self) -> Option<u16> {
@@ -232,7 +246,9 @@ impl Api {
             .set_read_timeout(Some(timing.request_timeout))
             .set_write_timeout(Some(timing.request_timeout))
             .build()
-            .map_err(|err| token.redact(&format!("cannot make a GitHub client: {}", chain(&err))))?;
+            .map_err(|err| {
+                token.redact(&format!("cannot make a GitHub client: {}", chain(&err)))
+            })?;
         Ok(Self {
             client,
             base,
@@ -240,6 +256,11 @@ impl Api {
             deadline: Instant::now() + timing.deadline,
             timing,
         })
+    }
+
+    /// Retries after a 5xx or no answer.
+    pub fn max_retries(&self) -> u32 {
+        self.timing.max_retries
     }
 
     pub fn base(&self) -> &str {
@@ -341,14 +362,15 @@ impl Api {
         let mut attempt = 0;
         loop {
             let result = self.send(method, path, body).await;
+            let may_retry = method.idempotent() && attempt < self.timing.max_retries;
             let wait = match &result {
                 Ok(reply) if reply.success() => return result,
                 Ok(reply) if reply.rate_limited() => reply.rate_limit_wait(&self.timing),
-                Ok(reply) if reply.status >= 500 && method.idempotent() => self
+                Ok(reply) if reply.status >= 500 && may_retry => self
                     .backoff(attempt)
                     .max(Duration::from_secs(reply.retry_after.unwrap_or(0))),
                 Ok(reply) => return Err(self.status_error(method, path, reply)),
-                Err(ApiError::Transport { .. }) if method.idempotent() => self.backoff(attempt),
+                Err(ApiError::Transport { .. }) if may_retry => self.backoff(attempt),
                 Err(_) => return result,
             };
             let reason = match &result {
@@ -500,27 +522,47 @@ mod tests {
         );
         let last_page = r#"<https://x/c?page=1>; rel="prev", <https://x/c?page=1>; rel="first""#;
         assert_eq!(next_link(last_page), None);
-        assert_eq!(next_link("<https://x/c?page=9>;rel=next").as_deref(), Some("https://x/c?page=9"));
+        assert_eq!(
+            next_link("<https://x/c?page=9>;rel=next").as_deref(),
+            Some("https://x/c?page=9")
+        );
         assert_eq!(next_link("garbage"), None);
     }
 
     #[test]
     fn rate_limits_are_told_from_permission_errors() {
-        assert!(!reply(403, r#"{"message":"Resource not accessible by integration"}"#).rate_limited());
         assert!(
-            reply(403, r#"{"message":"You have exceeded a secondary rate limit."}"#).rate_limited()
+            !reply(
+                403,
+                r#"{"message":"Resource not accessible by integration"}"#
+            )
+            .rate_limited()
+        );
+        assert!(
+            reply(
+                403,
+                r#"{"message":"You have exceeded a secondary rate limit."}"#
+            )
+            .rate_limited()
         );
         assert!(reply(429, "").rate_limited());
         let mut limited = reply(403, "{}");
         limited.ratelimit_remaining = Some(0);
         limited.ratelimit_reset = Some(
-            SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 5,
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                + 5,
         );
         assert!(limited.rate_limited());
         let wait = limited.rate_limit_wait(&Timing::default());
         assert!((5..=7).contains(&wait.as_secs()), "{wait:?}");
         limited.retry_after = Some(3);
-        assert_eq!(limited.rate_limit_wait(&Timing::default()), Duration::from_secs(3));
+        assert_eq!(
+            limited.rate_limit_wait(&Timing::default()),
+            Duration::from_secs(3)
+        );
         assert_eq!(
             reply(429, "").rate_limit_wait(&Timing::default()),
             Duration::from_secs(60)
@@ -551,6 +593,9 @@ mod tests {
             "https://evil.example/api/v3/repos"
         ));
         assert!(!same_origin("http://127.0.0.1:1", "http://127.0.0.1:2/x"));
-        assert!(!same_origin("https://api.github.com", "https://api.github.com.evil/x"));
+        assert!(!same_origin(
+            "https://api.github.com",
+            "https://api.github.com.evil/x"
+        ));
     }
 }

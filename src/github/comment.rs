@@ -332,7 +332,7 @@ async fn create(api: &Api, plan: &Plan<'_>, body: &str) -> Result<Posted, ApiErr
             .await
         {
             Ok(reply) => return Ok(Posted::Created(parse_comment(reply.json()?)?)),
-            Err(err) if err.is_ambiguous() => {
+            Err(err) if err.is_ambiguous() && attempt < api.max_retries() => {
                 api.wait(api.backoff(attempt), &err).await?;
                 attempt += 1;
                 let found = find(api, plan.repo, plan.number, plan.author).await?;

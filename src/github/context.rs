@@ -59,7 +59,10 @@ fn non_empty(env: &dyn Env, name: &str) -> Option<String> {
 /// case and spaces replaced by `_` (`github_token` → `INPUT_GITHUB_TOKEN`). Unset and empty are
 /// the same: the runner sets every declared input, empty when the workflow gives none.
 pub fn input(env: &dyn Env, name: &str) -> Option<String> {
-    non_empty(env, &format!("INPUT_{}", name.replace(' ', "_").to_uppercase()))
+    non_empty(
+        env,
+        &format!("INPUT_{}", name.replace(' ', "_").to_uppercase()),
+    )
 }
 
 /// Whether memgate reports to GitHub: `--github`, or on by itself in GitHub Actions.
@@ -441,7 +444,10 @@ mod tests {
     fn a_token_that_cannot_be_a_header_is_refused_without_repeating_it() {
         let err = Token::new("abc def").unwrap_err();
         assert!(!err.contains("abc"));
-        assert_eq!(Token::new("abc").unwrap().redact("x abc y abc"), "x *** y ***");
+        assert_eq!(
+            Token::new("abc").unwrap().redact("x abc y abc"),
+            "x *** y ***"
+        );
     }
 
     #[test]

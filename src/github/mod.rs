@@ -255,11 +255,23 @@ mod tests {
         let bad: &[(&str, &str)] = &[("INPUT_COMMENT", "sometimes")];
         let mut warnings = Vec::new();
         assert_eq!(
-            comment_policy(true, Some(CommentPolicy::Always), &input, &config, &mut warnings),
+            comment_policy(
+                true,
+                Some(CommentPolicy::Always),
+                &input,
+                &config,
+                &mut warnings
+            ),
             CommentPolicy::Never
         );
         assert_eq!(
-            comment_policy(false, Some(CommentPolicy::Always), &input, &config, &mut warnings),
+            comment_policy(
+                false,
+                Some(CommentPolicy::Always),
+                &input,
+                &config,
+                &mut warnings
+            ),
             CommentPolicy::Always
         );
         assert_eq!(

@@ -90,7 +90,10 @@ pub fn warning(message: &str) -> Annotation {
 /// `path` as the runner wants it in `file=`: relative to the workspace, with `/`.
 pub fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
     let absolute = path.canonicalize().ok();
-    let relative = match (absolute.as_deref(), workspace.and_then(|w| w.canonicalize().ok())) {
+    let relative = match (
+        absolute.as_deref(),
+        workspace.and_then(|w| w.canonicalize().ok()),
+    ) {
         (Some(abs), Some(ws)) => abs.strip_prefix(&ws).ok().map(Path::to_path_buf),
         _ => None,
     };
@@ -118,7 +121,11 @@ pub fn annotations(results: &Results, config: &Config, file: &str) -> Vec<Annota
             },
             file: Some(file.to_string()),
             line: line_of(b, config),
-            title: Some(format!("memgate: {} {}", shorten(&b.name), b.status.as_str())),
+            title: Some(format!(
+                "memgate: {} {}",
+                shorten(&b.name),
+                b.status.as_str()
+            )),
             message: b
                 .reason
                 .clone()
@@ -278,7 +285,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out");
         fs::write(&path, "earlier=1\n").unwrap();
-        write_outputs(&path, &[("status", "fail"), ("results", "a\nghadelimiter_x\nb")]).unwrap();
+        write_outputs(
+            &path,
+            &[("status", "fail"), ("results", "a\nghadelimiter_x\nb")],
+        )
+        .unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("earlier=1\nstatus<<ghadelimiter_"));
         let lines: Vec<&str> = text.lines().collect();
@@ -297,7 +308,10 @@ mod tests {
         fs::create_dir(&sub).unwrap();
         let file = sub.join("memgate.yml");
         fs::write(&file, "").unwrap();
-        assert_eq!(workspace_relative(&file, Some(dir.path())), "ci/memgate.yml");
+        assert_eq!(
+            workspace_relative(&file, Some(dir.path())),
+            "ci/memgate.yml"
+        );
         assert_eq!(
             workspace_relative(Path::new("./memgate.yml"), None),
             "memgate.yml"
