@@ -153,18 +153,37 @@ impl ProcTreeProbe {
         pids
     }
 
-    /// Reads summed PSS of `pids`; returns the bytes that summed RSS counted more than once.
-    fn read_sharing(&mut self, pids: &[u32], rss_sum: u64) -> Option<u64> {
+    /// Reads PSS of `pids`; returns the bytes that summed RSS counted more than once.
+    ///
+    /// Each process's shared anonymous bytes come from one page-table walk (`Anonymous −
+    /// Pss_Anon`), not from RSS read earlier: a walk of a big process takes tens of ms, and
+    /// memory allocated meanwhile must not pass for sharing. Shmem uses the tick's `RssShmem`.
+    fn read_sharing(&mut self, pids: &[u32]) -> Option<u64> {
         let began = Instant::now();
-        let mut pss_sum = 0;
+        let mut sharing = 0;
         for &pid in pids {
-            pss_sum += procfs::read_proportional(pid)?.counted();
+            let proportional = procfs::read_proportional(pid)?;
+            let rss_shmem = self.tracked.get(&pid).map_or(0, |t| t.last.shmem);
+            sharing +=
+                proportional.shared_anon() + rss_shmem.saturating_sub(proportional.pss_shmem);
+        }
+        // A process that exited during the walks changed how many share each page, so the
+        // figures do not add up: keep the previous estimate and read again at the next tick.
+        for &pid in pids {
+            let alive = self.tracked.get(&pid).is_some_and(|t| {
+                t.status.read_into(&mut self.buf).is_ok()
+                    && procfs::parse_status(&self.buf).is_some()
+            });
+            if !alive {
+                self.pss_set.clear();
+                return None;
+            }
         }
         self.summary.pss_reads += 1;
         self.summary.pss_time += began.elapsed();
         self.last_pss = Some(Instant::now());
         self.pss_set = pids.to_vec();
-        Some(rss_sum.saturating_sub(pss_sum))
+        Some(sharing)
     }
 }
 
@@ -218,7 +237,7 @@ impl Probe for ProcTreeProbe {
                 <= PSS_TIME_SHARE * self.started.elapsed().as_secs_f64();
             let wanted = set_changed || provisional > self.peak + margin || stale;
             if wanted && (affordable || set_changed) {
-                if let Some(sharing) = self.read_sharing(&live, rss_sum) {
+                if let Some(sharing) = self.read_sharing(&live) {
                     self.sharing = sharing;
                 }
             }

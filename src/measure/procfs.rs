@@ -35,11 +35,19 @@ impl ProcessMemory {
 pub struct ProportionalMemory {
     pub pss_anon: u64,
     pub pss_shmem: u64,
+    /// `Anonymous`: resident anonymous pages, shared or not, from the same page-table walk as
+    /// `pss_anon` — so their difference is consistent even while the process allocates.
+    pub anonymous: u64,
 }
 
 impl ProportionalMemory {
     pub fn counted(&self) -> u64 {
         self.pss_anon + self.pss_shmem
+    }
+
+    /// Anonymous bytes this process shares with others (counted more than once by summed RSS).
+    pub fn shared_anon(&self) -> u64 {
+        self.anonymous.saturating_sub(self.pss_anon)
     }
 }
 
@@ -62,7 +70,7 @@ pub fn parse_status(text: &[u8]) -> Option<ProcessMemory> {
     (found == 4).then_some(memory)
 }
 
-/// Parses `Pss_Anon` and `Pss_Shmem` of `smaps_rollup` (kernel ≥ 5.0).
+/// Parses `Pss_Anon`, `Pss_Shmem` and `Anonymous` of `smaps_rollup` (kernel ≥ 5.0).
 pub fn parse_smaps_rollup(text: &[u8]) -> Option<ProportionalMemory> {
     let mut memory = ProportionalMemory::default();
     let mut found = 0;
@@ -70,12 +78,13 @@ pub fn parse_smaps_rollup(text: &[u8]) -> Option<ProportionalMemory> {
         let field = match line {
             l if l.starts_with(b"Pss_Anon:") => &mut memory.pss_anon,
             l if l.starts_with(b"Pss_Shmem:") => &mut memory.pss_shmem,
+            l if l.starts_with(b"Anonymous:") => &mut memory.anonymous,
             _ => continue,
         };
         *field = parse_kib_value(line)?;
         found += 1;
     }
-    (found == 2).then_some(memory)
+    (found == 3).then_some(memory)
 }
 
 /// The number in `Name:   1234 kB`, in bytes.
@@ -203,10 +212,11 @@ mod tests {
 
     #[test]
     fn smaps_rollup_pss_fields() {
-        let text = b"559a-7ffc ---p 00000000 00:00 0   [rollup]\nRss:  1692 kB\nPss:   489 kB\nPss_Anon:  112 kB\nPss_File:   377 kB\nPss_Shmem:  3 kB\n";
+        let text = b"559a-7ffc ---p 00000000 00:00 0   [rollup]\nRss:  1692 kB\nPss:   489 kB\nPss_Anon:  112 kB\nPss_File:   377 kB\nPss_Shmem:  3 kB\nAnonymous:  300 kB\n";
         let memory = parse_smaps_rollup(text).unwrap();
         assert_eq!(memory.pss_anon, 112 * 1024);
         assert_eq!(memory.pss_shmem, 3 * 1024);
+        assert_eq!(memory.shared_anon(), 188 * 1024);
     }
 
     #[test]
