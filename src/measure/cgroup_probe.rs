@@ -9,10 +9,16 @@ use std::sync::Arc;
 use super::cgroup::RunCgroup;
 use super::sampler::{Probe, Sample};
 
+/// Ticks between reads of `cgroup.procs` (which v1 makes reopening necessary): the list only
+/// counts processes, the memory figures come from `memory.stat` at every tick.
+const PIDS_EVERY: u32 = 5;
+
 pub struct CgroupProbe {
     cgroup: Arc<RunCgroup>,
     buf: Vec<u8>,
     seen: HashSet<u32>,
+    tick: u32,
+    processes: usize,
     /// A failed read (e.g. the leaf vanished) is recorded rather than hidden.
     pub read_errors: u32,
 }
@@ -23,6 +29,8 @@ impl CgroupProbe {
             cgroup,
             buf: Vec::with_capacity(8192),
             seen: HashSet::new(),
+            tick: 0,
+            processes: 0,
             read_errors: 0,
         }
     }
@@ -35,9 +43,13 @@ impl CgroupProbe {
 
 impl Probe for CgroupProbe {
     fn sample(&mut self) -> Sample {
-        let pids = self.cgroup.pids();
-        let processes = pids.len();
-        self.seen.extend(pids);
+        if self.tick % PIDS_EVERY == 0 {
+            let pids = self.cgroup.pids();
+            self.processes = pids.len();
+            self.seen.extend(pids);
+        }
+        self.tick = self.tick.wrapping_add(1);
+        let processes = self.processes;
         match self.cgroup.sample(&mut self.buf) {
             Ok(memory) => Sample {
                 counted: memory.counted,

