@@ -24,6 +24,8 @@ const TEARDOWN_FRACTION: f64 = 0.02;
 const WINDOW_SECS: f64 = 1.0;
 /// The steady span is split into at least this many windows (of less than 1 s on short runs).
 const SHORT_RUN_WINDOWS: usize = 10;
+/// Windows the later half must have to be used on its own (Mann–Kendall reaches significance from 5).
+const MIN_RECENT_WINDOWS: usize = 5;
 /// Fewer non-empty windows than this give no slope at all (a line through 2 points is not a trend).
 const MIN_WINDOWS: usize = 3;
 /// Upper bound on the number of windows: Theil–Sen and Mann–Kendall are O(m²) in windows, so very
@@ -92,29 +94,27 @@ pub struct Growth {
     /// Mann–Kendall z statistic (tie- and continuity-corrected) of the window minima; > 1.96 is a
     /// significant rise at the 5% level. 0 when there were fewer than 3 windows.
     pub mann_kendall_z: f64,
-    /// Number of non-empty windows the envelope was built from.
+    /// Number of non-empty windows the slope and trend were computed from (the later half).
     pub windows: usize,
 }
 
-/// Leak slope: Theil–Sen slope of the lower envelope of 1 s windows (min of each window, at the
-/// window's centre time) over the same steady window as [`steady_bytes`] (after 20% warm-up, before
-/// the last 2%). `leak` is true when the Mann–Kendall trend of those window minima is significant
-/// (z > 1.96, i.e. |z| > 1.96 and positive) AND slope × duration of the steady window exceeds
-/// max(16 MiB, 2% of steady). With fewer than 3 non-empty windows: slope 0, z 0, leak false.
+/// Leak slope: Theil–Sen slope of the lower envelope (the minimum of each window, at the window's
+/// centre time) over the later half of the steady window (after 20% warm-up, before the last 2%).
+/// `leak` is true when the Mann–Kendall trend of those window minima is significant (z > 1.96,
+/// rising) AND slope × duration of the steady window exceeds max(16 MiB, 2% of steady). With fewer
+/// than 3 non-empty windows: slope 0, z 0, leak false.
 ///
 /// Why the lower envelope: allocators and garbage collectors saw up and down; the minimum of each
 /// window sits on the floor, and a leak is a rising floor. A sawtooth with no trend has a flat floor.
-/// Why Theil–Sen: the median of pairwise slopes ignores a few outlier windows (a GC pause, a burst),
-/// where least squares would be pulled by them. Why Mann–Kendall: it is distribution-free and says
-/// whether the rise is a trend or noise. Why the size threshold: a significant but tiny drift (a
-/// cache filling up by a few MiB) must not fail a CI gate.
+/// Why the later half: a leak is memory still rising at the end; a load phase that outlasts the
+/// warm-up rises, then stays flat. Why Theil–Sen: the median of pairwise slopes ignores a few
+/// outlier windows (a GC pause, a burst), where least squares would be pulled by them. Why
+/// Mann–Kendall: it is distribution-free and says whether the rise is a trend or noise. Why the size
+/// threshold: a significant but tiny drift (a cache filling up by a few MiB) must not fail a gate.
 ///
-/// Windows: the steady span is split into `floor(span / 1 s)` equal windows (so each is between 1 s
-/// and 2 s wide and there is no partial last window, whose minimum over fewer samples would bias the
-/// envelope upward), capped at 1000 windows for very long runs. When the run is shorter than 3 s, the
-/// span is split into 10 windows instead (or one per sample when it has fewer than 10 samples).
-/// Windows with no sample (gaps) are skipped. Note that Mann–Kendall cannot reach |z| > 1.96 with
-/// fewer than 5 windows, so runs of about 3–6.5 s report a slope but can never be flagged as a leak.
+/// Windows: the steady span is split into equal windows of min(1 s, span/10) — at least 10, so the
+/// later half has at least 5, enough for Mann–Kendall to reach significance — capped at 1000
+/// windows for very long runs (and at one per sample). Windows with no sample (gaps) are skipped.
 ///
 /// Cost: O(n) over samples plus O(m²) over the m ≤ 1000 window minima.
 pub fn growth(timeline: &[(f64, u64)]) -> Growth {
@@ -158,7 +158,16 @@ pub fn growth(timeline: &[(f64, u64)]) -> Growth {
         };
     }
 
-    let slope = theil_sen_slope(&envelope);
+    // The later half of the envelope: a leak is memory still rising at the end of the run. A
+    // load phase that outlasts the warm-up (a big file read into memory, then work on it) rises
+    // and then stays flat; over the whole window its slope would pass for a leak.
+    let recent = &envelope[envelope.len() / 2..];
+    let envelope = if recent.len() >= MIN_RECENT_WINDOWS {
+        recent
+    } else {
+        &envelope[..]
+    };
+    let slope = theil_sen_slope(envelope);
     let values: Vec<f64> = envelope.iter().map(|&(_, y)| y).collect();
     let z = mann_kendall_z(&values);
     let steady = steady_bytes(timeline) as f64;
@@ -506,14 +515,30 @@ mod tests {
     }
 
     #[test]
+    fn a_load_phase_that_outlasts_the_warm_up_is_not_growth() {
+        // 400 MiB read in over the first 45% of a 6 s run, then flat: no leak, no slope.
+        let tl = series(6.0, 0.01, |_, t| {
+            let loaded = (t / 2.7).min(1.0);
+            20.0 * MIB + 400.0 * MIB * loaded
+        });
+        let g = growth(&tl);
+        assert!(!g.leak, "{g:?}");
+        assert!(
+            g.bytes_per_sec.abs() < MIB,
+            "slope {} MiB/s",
+            g.bytes_per_sec / MIB
+        );
+    }
+
+    #[test]
     fn growth_constant_is_zero() {
         let tl = series(10.0, 0.01, |_, _| 300.0 * MIB);
         let g = growth(&tl);
         assert_eq!(g.bytes_per_sec, 0.0);
         assert_eq!(g.mann_kendall_z, 0.0);
         assert!(!g.leak);
-        // Steady span 7.8 s -> at least 10 windows (of 0.78 s).
-        assert_eq!(g.windows, 10);
+        // Steady span 7.8 s -> 10 windows (of 0.78 s); the later 5 give the slope.
+        assert_eq!(g.windows, 5);
     }
 
     #[test]
@@ -524,9 +549,10 @@ mod tests {
         let error = (g.bytes_per_sec - rate).abs() / rate;
         assert!(error < 0.02, "slope {} MiB/s", g.bytes_per_sec / MIB);
         assert!(g.leak);
-        // 10 strictly increasing minima: S = 45, var = 10·9·25/18 = 125, z = 44/11.18 = 3.936.
-        assert_eq!(g.windows, 10);
-        assert!((g.mann_kendall_z - 44.0 / (10.0f64 * 9.0 * 25.0 / 18.0).sqrt()).abs() < 1e-9);
+        // The later 5 of 10 strictly increasing minima: S = 10, var = 5·4·15/18 = 16.67,
+        // z = 9/4.08 = 2.205.
+        assert_eq!(g.windows, 5);
+        assert!((g.mann_kendall_z - 9.0 / (5.0f64 * 4.0 * 15.0 / 18.0).sqrt()).abs() < 1e-9);
     }
 
     #[test]
@@ -660,7 +686,7 @@ mod tests {
         let g = growth(&flat);
         assert_eq!(g.bytes_per_sec, 0.0);
         assert!(!g.leak);
-        assert_eq!(g.windows, 10);
+        assert_eq!(g.windows, 5);
         // A fast leak in a short run is still measured (50 MiB/s over 0.39 s = 19.5 MiB > 16 MiB).
         let rate = 50.0 * MIB;
         let tl = series(0.5, 0.01, |_, t| 64.0 * MIB + rate * t);
@@ -689,11 +715,11 @@ mod tests {
 
     #[test]
     fn growth_long_run_caps_windows() {
-        // 2000 s at 0.5 s: span 1560 s would be 1560 windows; capped at 1000.
+        // 2000 s at 0.5 s: span 1560 s would be 1560 windows; capped at 1000, the later 500 used.
         let rate = 0.5 * MIB;
         let tl = series(2000.0, 0.5, |_, t| 100.0 * MIB + rate * t);
         let g = growth(&tl);
-        assert_eq!(g.windows, 1000);
+        assert_eq!(g.windows, 500);
         assert!((g.bytes_per_sec - rate).abs() / rate < 0.02);
         assert!(g.leak);
     }
