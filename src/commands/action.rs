@@ -215,7 +215,11 @@ mod tests {
     fn unclosed_quotes_are_errors() {
         assert!(split_words("'open").unwrap_err().contains("single quote"));
         assert!(split_words("\"open").unwrap_err().contains("double quote"));
-        assert!(split_words("\"open\\").unwrap_err().contains("double quote"));
+        assert!(
+            split_words("\"open\\")
+                .unwrap_err()
+                .contains("double quote")
+        );
         assert!(split_words("end\\").unwrap_err().contains("backslash"));
     }
 
@@ -268,7 +272,10 @@ mod tests {
     fn args_win_over_inputs() {
         let args = args_of(&[
             ("INPUT_CONFIG", "memgate.yml"),
-            ("INPUT_ARGS", "-c other.yml --json out/r.json --baseline-ref v1"),
+            (
+                "INPUT_ARGS",
+                "-c other.yml --json out/r.json --baseline-ref v1",
+            ),
             ("INPUT_BASELINE_REF", "origin/main"),
         ])
         .unwrap();
