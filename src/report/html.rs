@@ -168,26 +168,9 @@ fn details(b: &BenchmarkResult, stem: &str) -> String {
             ));
         }
         out.push_str("</tbody>\n</table>\n");
-        let notes: Vec<String> = b
-            .runs
+        let notes: Vec<String> = super::run_notes(b, 500)
             .iter()
-            .enumerate()
-            .flat_map(|(i, run)| {
-                let uncertainty = run.uncertainty.as_ref().map(|u| {
-                    format!(
-                        "run {}: the peak lies between {} and {} ({})",
-                        i + 1,
-                        format_size(u.lower_bytes),
-                        format_size(u.upper_bytes),
-                        escape(&shorten(&u.reason, 300))
-                    )
-                });
-                uncertainty.into_iter().chain(
-                    run.notes
-                        .iter()
-                        .map(move |n| format!("run {}: {}", i + 1, escape(&shorten(n, 500)))),
-                )
-            })
+            .map(|note| escape(note))
             .collect();
         if !notes.is_empty() {
             out.push_str("<ul>\n");

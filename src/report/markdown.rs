@@ -569,26 +569,9 @@ fn details(b: &BenchmarkResult) -> String {
         for (i, run) in b.runs.iter().enumerate() {
             out.push_str(&run_row(i, run));
         }
-        let notes: Vec<String> = b
-            .runs
+        let notes: Vec<String> = super::run_notes(b, 300)
             .iter()
-            .enumerate()
-            .flat_map(|(i, run)| {
-                let uncertainty = run.uncertainty.as_ref().map(|u| {
-                    format!(
-                        "run {}: the peak lies between {} and {} ({})",
-                        i + 1,
-                        format_size(u.lower_bytes),
-                        format_size(u.upper_bytes),
-                        prose(&shorten(&u.reason, 200))
-                    )
-                });
-                uncertainty.into_iter().chain(
-                    run.notes
-                        .iter()
-                        .map(move |note| format!("run {}: {}", i + 1, prose(&shorten(note, 300)))),
-                )
-            })
+            .map(|note| prose(note))
             .take(10)
             .collect();
         if !notes.is_empty() {
