@@ -346,3 +346,21 @@ fn quiet_prints_no_table() {
     assert!(stdout.is_empty(), "{stdout}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn the_github_token_is_not_passed_to_setup_or_benchmarks() {
+    let project = Project::new(
+        "version: 1\nsetup:\n  - echo \"setup:${GITHUB_TOKEN:-none}:${INPUT_GITHUB_TOKEN:-none}\" > setup.txt\nbenchmarks:\n  - name: a\n    run: echo \"bench:${GITHUB_TOKEN:-none}:${INPUT_GITHUB_TOKEN:-none}:$OWN\" > bench.txt\n    runs: 1\n    env: { OWN: kept }\n",
+    );
+    let out = project
+        .memgate()
+        .args(["check", "--no-comment"])
+        .env("GITHUB_TOKEN", "ghp_secret")
+        .env("INPUT_GITHUB_TOKEN", "ghs_secret")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let read = |name: &str| std::fs::read_to_string(project.path(name)).unwrap();
+    assert_eq!(read("setup.txt"), "setup:none:none\n");
+    assert_eq!(read("bench.txt"), "bench:none:none:kept\n");
+}

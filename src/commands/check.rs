@@ -209,10 +209,13 @@ fn run_setup(config: &Config, progress: &mut Progress) -> Result<(), String> {
     for step in &config.setup {
         progress.note(&format!("setup: {step}"));
         let started = Instant::now();
-        let output = std::process::Command::new("sh")
+        let mut command = std::process::Command::new("sh");
+        command
             .args(["-c", step])
             .current_dir(&folder)
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        measure::spawn::hide_tokens(&mut command);
+        let output = command
             .output()
             .map_err(|err| format!("setup step `{step}` could not start: {err}"))?;
         if !output.status.success() {

@@ -71,7 +71,9 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
         }
     }
     let mut command = Command::new(program);
-    command.args(args).envs(launch.env.iter().cloned());
+    command.args(args);
+    hide_tokens(&mut command);
+    command.envs(launch.env.iter().cloned());
     if let Some(cwd) = &launch.cwd {
         command.current_dir(cwd);
     }
@@ -109,6 +111,14 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
         .spawn()
         .map(|child| child.id())
         .map_err(|e| spawn_error(program, e))
+}
+
+/// The GitHub token memgate comments with is not the benchmarks' to see: a pull request's code
+/// runs as a benchmark. (A benchmark that needs a token gets one through its own `env:`.)
+pub fn hide_tokens(command: &mut Command) {
+    for name in ["GITHUB_TOKEN", "INPUT_GITHUB_TOKEN"] {
+        command.env_remove(name);
+    }
 }
 
 fn spawn_error(program: &str, source: io::Error) -> SpawnError {
