@@ -69,6 +69,8 @@ impl Tracked {
 /// Ticks between full reads of `status` (for VmHWM and the shmem/file split); the ticks between
 /// read `statm`, about ten times cheaper.
 const STATUS_EVERY: u32 = 5;
+/// A change of resident memory since the last tick above which `status` is read at once.
+const MOVING: u64 = MIB;
 /// Ticks between re-listing a process's threads (new threads that fork are rare).
 const RELIST_THREADS_EVERY: u32 = 10;
 /// PSS reads may take at most this share of wall time, except when the set of processes changed.
@@ -218,13 +220,18 @@ fn read_memory(
             return None;
         }
         let (resident, shared) = (resident * page_size, shared * page_size);
-        let shmem = tracked.last.shmem.min(shared);
-        return Some(ProcessMemory {
-            anon: resident.saturating_sub(shared),
-            shmem,
-            file: shared - shmem,
-            hwm: tracked.last.hwm.max(resident),
-        });
+        let last_resident = tracked.last.anon + tracked.last.shmem + tracked.last.file;
+        // Memory on the move may hide a peak between ticks that only VmHWM keeps, and a process
+        // can exit (taking VmHWM with it) before the next full read: read `status` now.
+        if resident.abs_diff(last_resident) <= MOVING {
+            let shmem = tracked.last.shmem.min(shared);
+            return Some(ProcessMemory {
+                anon: resident.saturating_sub(shared),
+                shmem,
+                file: shared - shmem,
+                hwm: tracked.last.hwm.max(resident),
+            });
+        }
     }
     tracked.status.read_into(buf).ok()?;
     let memory = procfs::parse_status(buf)?;
