@@ -344,6 +344,24 @@ pub fn read(path: &Path) -> Result<Results, String> {
     serde_json::from_value(value).map_err(|err| format!("{}: {err}", path.display()))
 }
 
+/// Fails early, before anything is measured, when `path` could not be written later: its folder
+/// is missing or is not a folder.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        ))
+    }
+}
+
 /// Writes `bytes` to `path` so that readers see the old file or the new one, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {

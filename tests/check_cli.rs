@@ -364,3 +364,42 @@ fn the_github_token_is_not_passed_to_setup_or_benchmarks() {
     assert_eq!(read("setup.txt"), "setup:none:none\n");
     assert_eq!(read("bench.txt"), "bench:none:none:kept\n");
 }
+
+#[test]
+fn an_unwritable_results_path_fails_before_anything_runs() {
+    let project = Project::new(&config("  - name: a\n    run: touch ran\n"));
+    let (code, _, stderr) = project.check(&["--json", "no/such/folder/r.json"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!project.path("ran").exists(), "nothing may run first");
+    let out = project
+        .memgate()
+        .args([
+            "run",
+            "--json",
+            "no/such/folder/r.json",
+            "--",
+            "touch",
+            "ran2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!project.path("ran2").exists());
+}
+
+#[test]
+fn a_missing_working_directory_is_an_error_of_that_benchmark() {
+    let project = Project::new(&config(
+        "  - name: a\n    run: \"true\"\n    cwd: nowhere\n",
+    ));
+    let (code, _, stderr) = project.check(&["--json", "results.json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let a = benchmark(&project.results(), "a").clone();
+    assert_eq!(a["status"], "error");
+    let reason = a["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("working directory") && reason.ends_with("does not exist"),
+        "{reason}"
+    );
+}

@@ -38,6 +38,9 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
     if let Some(shard) = args.shard {
         selected.retain(|b| shard.contains(&b.name));
     }
+    for path in [&args.json, &args.junit].into_iter().flatten() {
+        crate::results::check_writable(path)?;
+    }
     let base_file = args
         .baseline
         .as_deref()

@@ -22,6 +22,10 @@ pub fn execute(args: RunArgs) -> Outcome {
         timeout: args.timeout,
         method: args.method,
     };
+    if let Some(Err(message)) = args.json.as_deref().map(crate::results::check_writable) {
+        let _ = writeln!(io::stderr(), "memgate: {message}");
+        return Outcome::Error;
+    }
     let measurement = match measure::measure(&spec) {
         Ok(m) => m,
         Err(err) => {
