@@ -344,21 +344,14 @@ pub fn read(path: &Path) -> Result<Results, String> {
     serde_json::from_value(value).map_err(|err| format!("{}: {err}", path.display()))
 }
 
-/// Fails early, before anything is measured, when `path` could not be written later: its folder
-/// is missing or is not a folder.
-pub fn check_writable(path: &Path) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    if dir.is_dir() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cannot write {}: the folder {} does not exist",
-            path.display(),
-            dir.display()
-        ))
+/// Makes the folder of an output file before anything is measured, so that a path that cannot be
+/// written (its folder cannot be made: a file is in the way, no permission) fails at once, not
+/// after the whole run.
+pub fn prepare_output(path: &Path) -> Result<(), String> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot write {}: {}: {err}", path.display(), dir.display())),
+        _ => Ok(()),
     }
 }
 

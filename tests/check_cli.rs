@@ -368,24 +368,25 @@ fn the_github_token_is_not_passed_to_setup_or_benchmarks() {
 #[test]
 fn an_unwritable_results_path_fails_before_anything_runs() {
     let project = Project::new(&config("  - name: a\n    run: touch ran\n"));
-    let (code, _, stderr) = project.check(&["--json", "no/such/folder/r.json"]);
+    // memgate.yml is a file: no folder can be made there.
+    let (code, _, stderr) = project.check(&["--json", "memgate.yml/r.json"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write memgate.yml/r.json"),
+        "{stderr}"
+    );
     assert!(!project.path("ran").exists(), "nothing may run first");
     let out = project
         .memgate()
-        .args([
-            "run",
-            "--json",
-            "no/such/folder/r.json",
-            "--",
-            "touch",
-            "ran2",
-        ])
+        .args(["run", "--json", "memgate.yml/r.json", "--", "touch", "ran2"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!project.path("ran2").exists());
+    // A missing folder is made, as for every output.
+    let (code, _, stderr) = project.check(&["--json", "out/dir/r.json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(project.path("out/dir/r.json").exists());
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         selected.retain(|b| shard.contains(&b.name));
     }
     for path in [&args.json, &args.junit].into_iter().flatten() {
-        crate::results::check_writable(path)?;
+        crate::results::prepare_output(path)?;
     }
     let base_file = args
         .baseline

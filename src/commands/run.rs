@@ -22,7 +22,7 @@ pub fn execute(args: RunArgs) -> Outcome {
         timeout: args.timeout,
         method: args.method,
     };
-    if let Some(Err(message)) = args.json.as_deref().map(crate::results::check_writable) {
+    if let Some(Err(message)) = args.json.as_deref().map(crate::results::prepare_output) {
         let _ = writeln!(io::stderr(), "memgate: {message}");
         return Outcome::Error;
     }
