@@ -81,6 +81,7 @@ mod tests {
                 "x=$(head -c 67108864 /dev/zero | tr '\\0' x); sleep 2; echo ${#x}",
             ])
             .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
         let mut probe = PortableProbe::new(std::process::id());
