@@ -1,9 +1,11 @@
 //! Regressions against the base: `--baseline-ref` on a real git repository, `compare` on hand-made
 //! results files, `merge` and `--shard`.
 
+mod common;
+use common::python;
+
 use std::path::Path;
 use std::process::Command as Std;
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use memgate::measure::Method;
@@ -11,17 +13,6 @@ use memgate::results::{BenchmarkResult, Environment, Results, RunResult, Status}
 use serde_json::Value;
 
 const MIB: u64 = 1 << 20;
-
-fn python() -> &'static str {
-    static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let out = Std::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    })
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Std::new("git")

@@ -1,30 +1,12 @@
 //! End-to-end tests of `memgate check`, `validate`, `schema` and `init` on real small workloads.
 
+mod common;
+use common::hold;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-/// The real interpreter (`python3` may be a shim that spawns processes of its own).
-fn python() -> &'static str {
-    static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let out = std::process::Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .expect("python3 runs");
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    })
-}
-
-/// A command that holds `mib` MiB of touched memory for `secs` seconds.
-fn hold(mib: u64, secs: f64) -> String {
-    format!(
-        "{} -c \"import time; b = bytearray(b'x') * ({mib} << 20); time.sleep({secs})\"",
-        python()
-    )
-}
 
 struct Project {
     dir: tempfile::TempDir,

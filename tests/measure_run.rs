@@ -17,6 +17,9 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+use common::python;
+
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -38,24 +41,6 @@ const PER_EXTRA_PROCESS_MIB: f64 = 1.5;
 
 fn memgate_bin() -> &'static str {
     env!("CARGO_BIN_EXE_memgate")
-}
-
-/// The real Python interpreter, resolved once (`python3` may be a pyenv shim, a shell script that
-/// spawns processes of its own).
-fn python() -> &'static str {
-    static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let output = Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .expect("python3 must be installed to run the workloads");
-        let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        assert!(
-            output.status.success() && !path.is_empty(),
-            "could not resolve the real python3 interpreter: {output:?}"
-        );
-        path
-    })
 }
 
 fn workload(name: &str) -> String {

@@ -1,32 +1,15 @@
 //! `memgate report RESULTS.json` against `memgate check`: the same files, byte for byte, from the
 //! same code; exit codes; standard output; files it refuses.
 
+mod common;
+use common::hold;
+
 mod report_support;
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use report_support as fixture;
-
-fn python() -> &'static str {
-    static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let out = std::process::Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output()
-            .expect("python3 runs");
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    })
-}
-
-/// A command that holds `mib` MiB of touched memory for `secs` seconds.
-fn hold(mib: u64, secs: f64) -> String {
-    format!(
-        "{} -c \"import time; b = bytearray(b'x') * ({mib} << 20); time.sleep({secs})\"",
-        python()
-    )
-}
 
 fn memgate(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("memgate").unwrap();
