@@ -149,6 +149,20 @@ pub fn most_telling(benchmarks: &[BenchmarkResult], max: usize) -> Vec<&Benchmar
 type Area<DB> = DrawingArea<DB, plotters::coord::Shift>;
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
+/// A muted message in the middle of an area that has nothing to plot.
+fn draw_message<DB: DrawingBackend>(area: &Area<DB>, message: &str) -> DrawResult<DB> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        message,
+        (w as i32 / 2, h as i32 / 2),
+        (style::FONT, 16)
+            .into_font()
+            .color(&style::MUTED)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+}
+
 #[derive(Clone, Copy)]
 enum Chart<'r> {
     Timeline(&'r BenchmarkResult),

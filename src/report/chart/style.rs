@@ -67,17 +67,7 @@ impl SizeUnit {
 /// A label cut to `max` characters (with "…"), control characters made spaces: plotters writes
 /// SVG text escaped, but XML has no way to carry control characters.
 pub fn label(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if clean.chars().count() <= max {
-        clean
-    } else {
-        let mut cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
+    crate::report::markdown::shorten(text, max)
 }
 
 /// An axis maximum a little above `value`, so that the highest line does not touch the frame.

@@ -50,16 +50,7 @@ pub fn draw<DB: DrawingBackend>(root: &Area<DB>, results: &Results) -> DrawResul
     draw_legend(&header, any_base, any_budget)?;
 
     if shown.is_empty() {
-        let (w, h) = body.dim_in_pixel();
-        body.draw(&Text::new(
-            "no benchmarks",
-            (w as i32 / 2, h as i32 / 2),
-            (FONT, 16)
-                .into_font()
-                .color(&style::MUTED)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
-        return Ok(());
+        return super::draw_message(&body, "no benchmarks");
     }
 
     let max_bytes = shown

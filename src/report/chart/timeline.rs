@@ -59,16 +59,7 @@ pub fn draw<DB: DrawingBackend>(root: &Area<DB>, b: &BenchmarkResult) -> DrawRes
             (Some(reason), Status::Error) => format!("no measurement: {reason}"),
             _ => "no timeline was recorded".to_string(),
         };
-        let (w, h) = body.dim_in_pixel();
-        body.draw(&Text::new(
-            style::label(&why, 90),
-            (w as i32 / 2, h as i32 / 2),
-            (FONT, 16)
-                .into_font()
-                .color(&style::MUTED)
-                .pos(Pos::new(HPos::Center, VPos::Center)),
-        ))?;
-        return Ok(());
+        return super::draw_message(&body, &style::label(&why, 90));
     }
 
     let max_bytes = head_line
