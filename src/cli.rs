@@ -1,29 +1,12 @@
-//! The command line: clap parser structs, validated once and turned into what the program uses.
+//! The command line: clap parser structs and the value parsers of their flags; nothing else.
+//! [`crate::commands`] turns them into what the program uses.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
 use crate::measure::MethodChoice;
-
-/// What memgate's exit code says: one meaning each, everywhere (DESIGN §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The gate passed (for `run`: the command succeeded).
-    Pass = 0,
-    /// The gate failed (for `run`: the command failed, was killed or timed out).
-    Fail = 1,
-    /// memgate could not do its job: bad usage, invalid config, unreadable file, interrupted.
-    Error = 2,
-}
-
-impl From<Outcome> for ExitCode {
-    fn from(outcome: Outcome) -> Self {
-        ExitCode::from(outcome as u8)
-    }
-}
 
 #[derive(Debug, Parser)]
 #[command(name = "memgate", version, about = "A memory-budget gate for CI", long_about = None)]
@@ -135,6 +118,27 @@ pub struct CommentArgs {
     pub comment: Option<crate::config::CommentPolicy>,
 }
 
+/// `--method`: how to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodArg {
+    /// A cgroup where one can be made, else sampling.
+    Auto,
+    /// A cgroup, or an error.
+    Cgroup,
+    /// Sampling only, even where a cgroup could be made.
+    Sampled,
+}
+
+impl From<MethodArg> for MethodChoice {
+    fn from(arg: MethodArg) -> Self {
+        match arg {
+            MethodArg::Auto => Self::Auto,
+            MethodArg::Cgroup => Self::Cgroup,
+            MethodArg::Sampled => Self::Sampled,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -172,8 +176,8 @@ pub struct CheckArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,
     /// How to measure.
-    #[arg(long, value_enum, default_value_t = MethodChoice::Auto)]
-    pub method: MethodChoice,
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
     /// Compare with the results of the base (a results file from a previous run).
     #[arg(long, value_name = "FILE", conflicts_with = "baseline_ref")]
     pub baseline: Option<PathBuf>,
@@ -217,8 +221,8 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
     /// How to measure: a fresh memory cgroup (exact) where one can be made, or sampling.
-    #[arg(long, value_enum, default_value_t = MethodChoice::Auto)]
-    pub method: MethodChoice,
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
     /// Write a results file (memgate/results@1) holding this one benchmark.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -257,33 +261,4 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
         return Err("the timeout must be greater than zero (e.g. 10m)".into());
     }
     Ok(timeout)
-}
-
-/// Parses the arguments and runs the command; the whole of `main`.
-pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            // --help and --version are not errors.
-            return if err.use_stderr() {
-                Outcome::Error.into()
-            } else {
-                Outcome::Pass.into()
-            };
-        }
-    };
-    let outcome = match cli.command {
-        Command::Run(args) => crate::commands::run::execute(args),
-        Command::Check(args) => crate::commands::check::execute(args),
-        Command::Compare(args) => crate::commands::compare::execute(args),
-        Command::Merge(args) => crate::commands::compare::merge(args),
-        Command::Report(args) => crate::commands::report::execute(args),
-        Command::Comment(args) => crate::commands::comment::execute(args),
-        Command::Validate(args) => crate::commands::config::validate(&args.config),
-        Command::Schema => crate::commands::config::schema(),
-        Command::Init(args) => crate::commands::config::init(&args.config),
-        Command::Action => crate::commands::action::execute(),
-    };
-    outcome.into()
 }

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    memgate::cli::run()
+    memgate::commands::run()
 }

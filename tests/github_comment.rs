@@ -36,7 +36,7 @@ async fn upsert_with(
     fake: &FakeGitHub,
     results: &Results,
     policy: CommentPolicy,
-) -> Result<comment::Outcome, ApiError> {
+) -> Result<comment::Upserted, ApiError> {
     let api = api(fake, fast());
     let repo = repo();
     let plan = Plan {
@@ -49,7 +49,7 @@ async fn upsert_with(
     comment::upsert(&api, &plan).await
 }
 
-async fn upsert(fake: &FakeGitHub, results: &Results) -> comment::Outcome {
+async fn upsert(fake: &FakeGitHub, results: &Results) -> comment::Upserted {
     upsert_with(fake, results, CommentPolicy::Always)
         .await
         .expect("the comment is posted")

@@ -17,15 +17,15 @@
 //! names it): inside a container `RUNNER_TEMP` is a path of the host, not of the container.
 
 use std::ffi::OsString;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::cli::{CheckArgs, Cli, Command, Outcome};
+use crate::cli::{CheckArgs, Cli, Command};
 use crate::github::context::{Env, ProcessEnv, input};
 
+use super::CommandResult;
 use super::check;
 
 /// The results file the action writes when `args` names none, relative to the working directory.
@@ -35,26 +35,17 @@ pub const DEFAULT_RESULTS: &str = "memgate-results.json";
 /// with no REF).
 pub const PULL_REQUEST_BASE: &str = "base";
 
-pub fn execute() -> Outcome {
+pub fn execute() -> CommandResult {
     let env = ProcessEnv;
-    let prepared = working_directory(&env).and_then(|dir| {
-        if let Some(dir) = &dir {
-            std::env::set_current_dir(dir).map_err(|err| {
-                format!(
-                    "input `working_directory`: cannot enter {}: {err}",
-                    dir.display()
-                )
-            })?;
-        }
-        check_args(&env)
-    });
-    match prepared {
-        Ok(args) => check::execute(args),
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
+    if let Some(dir) = working_directory(&env)? {
+        std::env::set_current_dir(&dir).map_err(|err| {
+            format!(
+                "input `working_directory`: cannot enter {}: {err}",
+                dir.display()
+            )
+        })?;
     }
+    check::execute(check_args(&env)?)
 }
 
 /// The folder named by `working_directory`, when one is.

@@ -3,36 +3,29 @@
 //! Setup once; then each selected benchmark `warmup + runs` times; a verdict per benchmark; the
 //! results file rewritten atomically after every benchmark, so that a crash later loses nothing.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use crate::cli::{CheckArgs, ColorChoice, Outcome};
+use crate::cli::CheckArgs;
 use crate::compare;
 use crate::config::{self, Command, Config, ResolvedBenchmark};
+use crate::github::Publish;
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
 use crate::report::terminal;
 use crate::results::{
     BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status,
 };
-use crate::units::format_size;
 use crate::verdict;
 use crate::worktree::Worktree;
 
 use super::progress::Progress;
+use super::shared::{load_config, use_color};
+use super::{CommandError, CommandResult, Exit};
 
-pub fn execute(args: CheckArgs) -> Outcome {
-    match check(&args) {
-        Ok(outcome) => outcome,
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
-    }
-}
-
-fn check(args: &CheckArgs) -> Result<Outcome, String> {
+pub fn execute(args: CheckArgs) -> CommandResult {
+    let args = &args;
     let config = load_config(&args.config)?;
     let mut selected = select(&config, &args.names, &args.tags)?;
     if let Some(shard) = args.shard {
@@ -123,10 +116,13 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         if let Some(path) = &args.json {
             results
                 .write_atomic(path)
-                .map_err(|err| format!("could not write {}: {err}", path.display()))?;
+                .map_err(|source| CommandError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
         }
         if interrupted {
-            return Err("interrupted; results so far are written".to_string());
+            return Err(CommandError::Interrupted);
         }
     }
     progress.clear();
@@ -158,23 +154,19 @@ fn check(args: &CheckArgs) -> Result<Outcome, String> {
         },
     )?;
     // Summary, outputs, annotations, comment: failures are warnings, never the verdict.
-    crate::github::publish(&results, &config, args);
-    Ok(if results.status.passes() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail
-    })
+    crate::github::publish(&results, &config, &publish_options(args));
+    Ok(Exit::of(results.status))
 }
 
-/// Loads and validates the config; every problem of the file at once.
-pub fn load_config(path: &Path) -> Result<Config, String> {
-    if !path.exists() {
-        return Err(format!(
-            "no config at {}; write one with `memgate init`, or name one with -c FILE",
-            path.display()
-        ));
+/// What the GitHub reporter needs of the command line.
+fn publish_options(args: &CheckArgs) -> Publish<'_> {
+    Publish {
+        github: args.github,
+        quiet: args.quiet,
+        no_comment: args.no_comment,
+        comment: args.comment,
+        json: args.json.as_deref(),
     }
-    config::load(path).map_err(|errors| format!("invalid config:\n{errors}"))
 }
 
 /// The benchmarks named (all when none), keeping the file's order, filtered by tags.
@@ -289,13 +281,12 @@ fn baseline_ref(args: &CheckArgs) -> Result<Option<String>, String> {
     }
 }
 
-/// `pull_request.base.sha` from the GitHub event payload.
+/// `pull_request.base.sha` from the GitHub event payload (read once, size-capped, by the GitHub
+/// context).
 fn pull_request_base() -> Option<String> {
-    let path = std::env::var_os("GITHUB_EVENT_PATH")?;
-    let event: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    event["pull_request"]["base"]["sha"]
-        .as_str()
-        .map(String::from)
+    crate::github::Context::from_env(&crate::github::ProcessEnv)
+        .pull_request?
+        .base_sha
 }
 
 fn launch_spec(benchmark: &ResolvedBenchmark, args: &CheckArgs) -> RunSpec {
@@ -314,7 +305,7 @@ fn launch_spec(benchmark: &ResolvedBenchmark, args: &CheckArgs) -> RunSpec {
         },
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),
-        method: args.method,
+        method: args.method.into(),
     }
 }
 
@@ -469,32 +460,4 @@ fn command_text(command: &Command) -> String {
         Command::Shell(line) => line.clone(),
         Command::Argv(argv) => super::run::shell_words(argv),
     }
-}
-
-/// Colour on a terminal unless `NO_COLOR` is set or `--color` says otherwise.
-pub fn use_color(choice: ColorChoice, stream: &impl IsTerminal) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stream.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").map_or(true, |t| t != "dumb")
-        }
-    }
-}
-
-/// One line for plain (non-TTY) progress: "train-f32: pass — peak 312.0 MiB in 2.1 s".
-pub fn one_line(result: &BenchmarkResult) -> String {
-    let mut line = format!(
-        "{}: {} — peak {}, steady {}",
-        result.name,
-        result.status.as_str(),
-        format_size(result.peak_bytes),
-        format_size(result.steady_bytes)
-    );
-    if let Some(reason) = &result.reason {
-        line.push_str(&format!(" ({reason})"));
-    }
-    line
 }

@@ -13,30 +13,22 @@
 //! request, a mismatched commit, an API failure). The gate's verdict is the measuring
 //! workflow's: it is not repeated here.
 
-use std::io::{self, Write};
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::{CommentArgs, Outcome};
-use crate::config::{self, CommentPolicy, GithubConfig};
-use crate::github::api::{Api, ApiError, Method, Timing};
+use crate::cli::CommentArgs;
+use crate::config::{CommentPolicy, GithubConfig};
+use crate::github::api::{Api, ApiError, HttpMethod, Timing};
 use crate::github::context::{Context, ProcessEnv, Repo, Token, WorkflowRun, is_commit_id};
 use crate::github::{self, Log, comment, workflow};
 use crate::results::{self, Results};
 
+use super::shared::optional_config;
+use super::{CommandResult, Exit};
+
 /// More benchmarks than this in one results file is not something memgate wrote.
 const MAX_BENCHMARKS: usize = 10_000;
-
-pub fn execute(args: CommentArgs) -> Outcome {
-    match run(&args) {
-        Ok(outcome) => outcome,
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
-    }
-}
 
 /// Why nothing was posted.
 enum Failure {
@@ -47,7 +39,8 @@ enum Failure {
     Error(String),
 }
 
-fn run(args: &CommentArgs) -> Result<Outcome, String> {
+pub fn execute(args: CommentArgs) -> CommandResult {
+    let args = &args;
     let mut results = results::read(&args.results)?;
     check_untrusted(&results, &args.results)?;
     // The verdict shown is the benchmarks' own, whatever the file's `status` claims.
@@ -91,7 +84,7 @@ fn run(args: &CommentArgs) -> Result<Outcome, String> {
         None
     } else {
         let runtime = github::runtime()?;
-        let outcome = runtime.block_on(post(
+        let upserted = runtime.block_on(post(
             &ctx,
             &repo,
             token.clone(),
@@ -100,13 +93,13 @@ fn run(args: &CommentArgs) -> Result<Outcome, String> {
             &github_config,
             policy,
         ));
-        match outcome {
-            Ok(outcome) => {
-                for warning in &outcome.warnings {
+        match upserted {
+            Ok(upserted) => {
+                for warning in &upserted.warnings {
                     log.warn(&token.redact(warning));
                 }
-                log.note(&outcome.posted.describe());
-                Some(outcome.posted)
+                log.note(&upserted.posted.describe());
+                Some(upserted.posted)
             }
             Err(Failure::Stale(message)) => {
                 log.warn(&token.redact(&message));
@@ -116,7 +109,7 @@ fn run(args: &CommentArgs) -> Result<Outcome, String> {
                 log.note(&token.redact(&message));
                 None
             }
-            Err(Failure::Error(message)) => return Err(token.redact(&message)),
+            Err(Failure::Error(message)) => return Err(token.redact(&message).into()),
         }
     };
 
@@ -134,7 +127,7 @@ fn run(args: &CommentArgs) -> Result<Outcome, String> {
             log.warn(&err);
         }
     }
-    Ok(Outcome::Pass)
+    Ok(Exit::Pass)
 }
 
 /// What `results::read` does not check and an untrusted file could abuse.
@@ -159,14 +152,7 @@ fn check_untrusted(results: &Results, path: &Path) -> Result<(), String> {
 
 /// The `github:` section of `-c FILE`, or of memgate.yml when there is one; else the defaults.
 fn github_config(path: Option<&Path>) -> Result<GithubConfig, String> {
-    let path = match path {
-        Some(path) => path,
-        None if Path::new(config::DEFAULT_CONFIG_FILE).exists() => {
-            Path::new(config::DEFAULT_CONFIG_FILE)
-        }
-        None => return Ok(GithubConfig::default()),
-    };
-    Ok(super::check::load_config(path)?.github)
+    Ok(optional_config(path)?.map(|c| c.github).unwrap_or_default())
 }
 
 async fn post(
@@ -177,7 +163,7 @@ async fn post(
     results: &Results,
     github_config: &GithubConfig,
     policy: CommentPolicy,
-) -> Result<comment::Outcome, Failure> {
+) -> Result<comment::Upserted, Failure> {
     let api = Api::new(&ctx.api_url, token, Timing::default()).map_err(Failure::Error)?;
     let api_error = |err: ApiError| Failure::Error(err.to_string());
     let number = match pr {
@@ -186,7 +172,7 @@ async fn post(
     };
     let reply = api
         .request(
-            Method::Get,
+            HttpMethod::Get,
             &format!("/repos/{}/{}/pulls/{number}", repo.owner, repo.name),
             None,
         )
@@ -326,7 +312,7 @@ async fn check_commits(
     // base moved: accept a merge commit one of whose parents is the head.
     let parents = api
         .request(
-            Method::Get,
+            HttpMethod::Get,
             &format!("/repos/{}/{}/commits/{measured}", repo.owner, repo.name),
             None,
         )

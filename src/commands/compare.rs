@@ -2,27 +2,19 @@
 //! joins from results files, without running anything.
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use crate::cli::{CompareArgs, MergeArgs, Outcome};
-use crate::config::{self, Config, Regression};
+use crate::cli::{CompareArgs, MergeArgs};
+use crate::config::Regression;
 use crate::report::terminal;
 use crate::results;
 
-pub fn execute(args: CompareArgs) -> Outcome {
-    match compare(&args) {
-        Ok(outcome) => outcome,
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
-    }
-}
+use super::shared::{optional_config, use_color};
+use super::{CommandError, CommandResult, Exit};
 
-fn compare(args: &CompareArgs) -> Result<Outcome, String> {
+pub fn execute(args: CompareArgs) -> CommandResult {
     let base = results::read(&args.base)?;
     let mut head = results::read(&args.head)?;
-    let config = regression_config(args.config.as_deref())?;
+    let config = optional_config(args.config.as_deref())?;
     crate::compare::apply_baseline(
         &mut head,
         &base,
@@ -36,61 +28,38 @@ fn compare(args: &CompareArgs) -> Result<Outcome, String> {
     );
     if let Some(path) = &args.json {
         head.write_atomic(path)
-            .map_err(|err| format!("could not write {}: {err}", path.display()))?;
+            .map_err(|source| CommandError::Write {
+                path: path.clone(),
+                source,
+            })?;
     }
     if !args.quiet {
-        let color = super::check::use_color(args.color, &io::stdout());
+        let color = use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&head, color).as_bytes());
     }
-    Ok(if head.status.passes() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail
-    })
+    Ok(Exit::of(head.status))
 }
 
-/// The config named with -c (which must load), else memgate.yml when present, else none
-/// (default thresholds).
-fn regression_config(path: Option<&Path>) -> Result<Option<Config>, String> {
-    match path {
-        Some(path) => super::check::load_config(path).map(Some),
-        None => {
-            let default = Path::new(config::DEFAULT_CONFIG_FILE);
-            Ok(default
-                .exists()
-                .then(|| super::check::load_config(default))
-                .transpose()?)
-        }
-    }
-}
-
-pub fn merge(args: MergeArgs) -> Outcome {
-    let parts: Result<Vec<_>, String> = args
+pub fn merge(args: MergeArgs) -> CommandResult {
+    let parts = args
         .parts
         .iter()
         .map(|path| results::read(path).map(|r| (path.clone(), r)))
-        .collect();
-    let merged = parts.and_then(crate::merge::merge).and_then(|merged| {
-        merged
-            .write_atomic(&args.output)
-            .map(|()| merged)
-            .map_err(|err| format!("could not write {}: {err}", args.output.display()))
-    });
-    match merged {
-        Ok(merged) => {
-            let _ = writeln!(
-                io::stdout(),
-                "merged {} benchmarks from {} files into {} ({})",
-                merged.benchmarks.len(),
-                args.parts.len(),
-                args.output.display(),
-                merged.status.as_str()
-            );
-            Outcome::Pass
-        }
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
-    }
+        .collect::<Result<Vec<_>, String>>()?;
+    let merged = crate::merge::merge(parts)?;
+    merged
+        .write_atomic(&args.output)
+        .map_err(|source| CommandError::Write {
+            path: args.output.clone(),
+            source,
+        })?;
+    let _ = writeln!(
+        io::stdout(),
+        "merged {} benchmarks from {} files into {} ({})",
+        merged.benchmarks.len(),
+        args.parts.len(),
+        args.output.display(),
+        merged.status.as_str()
+    );
+    Ok(Exit::Pass)
 }

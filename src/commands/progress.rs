@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::results::BenchmarkResult;
+use crate::units::format_size;
 
 pub struct Progress {
     total: usize,
@@ -61,7 +62,7 @@ impl Progress {
             "[{}/{}] {}",
             index + 1,
             self.total,
-            super::check::one_line(result)
+            one_line(result)
         ));
     }
 
@@ -70,4 +71,19 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// One line for plain (non-TTY) progress: "train-f32: pass — peak 312.0 MiB in 2.1 s".
+fn one_line(result: &BenchmarkResult) -> String {
+    let mut line = format!(
+        "{}: {} — peak {}, steady {}",
+        result.name,
+        result.status.as_str(),
+        format_size(result.peak_bytes),
+        format_size(result.steady_bytes)
+    );
+    if let Some(reason) = &result.reason {
+        line.push_str(&format!(" ({reason})"));
+    }
+    line
 }

@@ -5,9 +5,12 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::{Outcome, ReportArgs};
+use crate::cli::ReportArgs;
 use crate::report::{chart, html, junit, markdown, terminal};
 use crate::results::{self, Results};
+
+use super::shared::use_color;
+use super::{CommandResult, Exit};
 
 /// Where to write each report; `None` skips it. For a single file, `-` is standard output.
 #[derive(Debug, Clone, Copy, Default)]
@@ -69,17 +72,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 
 /// `memgate report`: exit 0 when the results passed the gate, 1 when they failed it (as every
 /// command that gives a verdict), 2 when the file cannot be read or an output written.
-pub fn execute(args: ReportArgs) -> Outcome {
-    match report(&args) {
-        Ok(outcome) => outcome,
-        Err(message) => {
-            let _ = writeln!(io::stderr(), "memgate: {message}");
-            Outcome::Error
-        }
-    }
-}
-
-fn report(args: &ReportArgs) -> Result<Outcome, String> {
+pub fn execute(args: ReportArgs) -> CommandResult {
     let results = results::read(&args.results)?;
     let outputs = Outputs {
         markdown: args.markdown.as_deref(),
@@ -91,12 +84,8 @@ fn report(args: &ReportArgs) -> Result<Outcome, String> {
         write_outputs(&results, &outputs)?;
     } else {
         // Nothing asked for: the terminal table, as `check` prints it.
-        let color = super::check::use_color(args.color, &io::stdout());
+        let color = use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&results, color).as_bytes());
     }
-    Ok(if results.worst_status().passes() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail
-    })
+    Ok(Exit::of(results.worst_status()))
 }

@@ -5,12 +5,14 @@
 
 use std::io::{self, Write};
 
-use crate::cli::{Outcome, RunArgs};
+use crate::cli::RunArgs;
 use crate::measure::{self, Launch, Measurement, RunSpec};
 use crate::results::{BenchmarkResult, Environment, Results, RunResult, Status};
 use crate::units::{format_rate, format_size};
 
-pub fn execute(args: RunArgs) -> Outcome {
+use super::{CommandError, CommandResult, Exit};
+
+pub fn execute(args: RunArgs) -> CommandResult {
     let command_line = shell_words(&args.command);
     let spec = RunSpec {
         launch: Launch {
@@ -20,19 +22,12 @@ pub fn execute(args: RunArgs) -> Outcome {
         },
         interval: args.interval,
         timeout: args.timeout,
-        method: args.method,
+        method: args.method.into(),
     };
-    if let Some(Err(message)) = args.json.as_deref().map(crate::results::prepare_output) {
-        let _ = writeln!(io::stderr(), "memgate: {message}");
-        return Outcome::Error;
+    if let Some(path) = &args.json {
+        crate::results::prepare_output(path)?;
     }
-    let measurement = match measure::measure(&spec) {
-        Ok(m) => m,
-        Err(err) => {
-            let _ = writeln!(io::stderr(), "memgate: {err}");
-            return Outcome::Error;
-        }
-    };
+    let measurement = measure::measure(&spec)?;
     let _ = io::stderr().write_all(render(&command_line, &measurement).as_bytes());
 
     if let Some(path) = &args.json {
@@ -41,22 +36,20 @@ pub fn execute(args: RunArgs) -> Outcome {
             command_line,
             &measurement,
         );
-        if let Err(err) = results.write_atomic(path) {
-            let _ = writeln!(
-                io::stderr(),
-                "memgate: could not write {}: {err}",
-                path.display()
-            );
-            return Outcome::Error;
-        }
+        results
+            .write_atomic(path)
+            .map_err(|source| CommandError::Write {
+                path: path.clone(),
+                source,
+            })?;
     }
-    if measurement.interrupted.is_some() {
-        Outcome::Error
+    Ok(if measurement.interrupted.is_some() {
+        Exit::Error
     } else if measurement.succeeded() {
-        Outcome::Pass
+        Exit::Pass
     } else {
-        Outcome::Fail
-    }
+        Exit::Fail
+    })
 }
 
 /// The figures of one run, as printed by `memgate run`.

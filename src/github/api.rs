@@ -48,14 +48,14 @@ impl Default for Timing {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub enum HttpMethod {
     Get,
     Post,
     Patch,
     Delete,
 }
 
-impl Method {
+impl HttpMethod {
     fn as_str(self) -> &'static str {
         match self {
             Self::Get => "GET",
@@ -296,7 +296,7 @@ impl Api {
     /// One request, no retry.
     pub async fn send(
         &self,
-        method: Method,
+        method: HttpMethod,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, ApiError> {
@@ -309,10 +309,10 @@ impl Api {
         };
         let call = async {
             let response = match method {
-                Method::Get => self.client._get(url.as_str()).await,
-                Method::Post => self.client._post(url.as_str(), body).await,
-                Method::Patch => self.client._patch(url.as_str(), body).await,
-                Method::Delete => self.client._delete(url.as_str(), body).await,
+                HttpMethod::Get => self.client._get(url.as_str()).await,
+                HttpMethod::Post => self.client._post(url.as_str(), body).await,
+                HttpMethod::Patch => self.client._patch(url.as_str(), body).await,
+                HttpMethod::Delete => self.client._delete(url.as_str(), body).await,
             }
             .map_err(|err| chain(&err))?;
             let headers = response.headers();
@@ -355,7 +355,7 @@ impl Api {
     /// A request retried as the module says; a non-2xx answer that is not retried is an error.
     pub async fn request(
         &self,
-        method: Method,
+        method: HttpMethod,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Reply, ApiError> {
@@ -382,7 +382,7 @@ impl Api {
         }
     }
 
-    fn status_error(&self, method: Method, path: &str, reply: &Reply) -> ApiError {
+    fn status_error(&self, method: HttpMethod, path: &str, reply: &Reply) -> ApiError {
         let url = self.url(path).unwrap_or_else(|_| path.to_string());
         ApiError::Status {
             method: method.as_str(),
@@ -427,7 +427,7 @@ impl Api {
                     self.display_path(path)
                 )));
             }
-            let reply = self.request(Method::Get, &page, None).await?;
+            let reply = self.request(HttpMethod::Get, &page, None).await?;
             match reply.json::<Value>()? {
                 Value::Array(list) => items.extend(list),
                 _ => {

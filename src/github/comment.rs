@@ -12,7 +12,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::api::{Api, ApiError, Method};
+use super::api::{Api, ApiError, HttpMethod};
 use super::context::Repo;
 use crate::config::CommentPolicy;
 use crate::report::markdown;
@@ -175,7 +175,7 @@ impl Posted {
 
 /// The outcome, with what went wrong on the side (a duplicate that could not be deleted).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Upserted {
     pub posted: Posted,
     pub warnings: Vec<String>,
 }
@@ -194,7 +194,7 @@ pub struct Plan<'a> {
 /// The login of the token's account, when the API says (a personal token); else
 /// [`DEFAULT_AUTHOR`]. One try: this is a guess, not worth a wait.
 pub async fn token_author(api: &Api) -> String {
-    match api.send(Method::Get, "/user", None).await {
+    match api.send(HttpMethod::Get, "/user", None).await {
         Ok(reply) if reply.status == 200 => reply
             .json::<Value>()
             .ok()
@@ -234,10 +234,10 @@ pub async fn find(
 }
 
 /// Posts the report as the policy says: see the module's documentation.
-pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Outcome, ApiError> {
+pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Upserted, ApiError> {
     let mut warnings = Vec::new();
     if plan.policy == CommentPolicy::Never {
-        return Ok(Outcome {
+        return Ok(Upserted {
             posted: Posted::Skipped("the comment policy is `never`".into()),
             warnings,
         });
@@ -261,7 +261,7 @@ pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Outcome, ApiError> {
                 "/repos/{}/{}/issues/comments/{}",
                 plan.repo.owner, plan.repo.name, duplicate.id
             );
-            match api.request(Method::Delete, &path, None).await {
+            match api.request(HttpMethod::Delete, &path, None).await {
                 Ok(_) => {}
                 Err(err) if err.status() == Some(404) => {}
                 Err(err) => warnings.push(format!(
@@ -272,7 +272,7 @@ pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Outcome, ApiError> {
         }
         update(api, plan, keep, &body).await?
     };
-    Ok(Outcome { posted, warnings })
+    Ok(Upserted { posted, warnings })
 }
 
 fn same_text(a: &str, b: &str) -> bool {
@@ -301,7 +301,7 @@ async fn update(
     let mut shortened = false;
     loop {
         match api
-            .request(Method::Patch, &path, Some(&json!({ "body": text })))
+            .request(HttpMethod::Patch, &path, Some(&json!({ "body": text })))
             .await
         {
             Ok(reply) => return Ok(Posted::Updated(parse_comment(reply.json()?)?)),
@@ -328,7 +328,7 @@ async fn create(api: &Api, plan: &Plan<'_>, body: &str) -> Result<Posted, ApiErr
     let mut attempt = 0;
     loop {
         match api
-            .request(Method::Post, &path, Some(&json!({ "body": text })))
+            .request(HttpMethod::Post, &path, Some(&json!({ "body": text })))
             .await
         {
             Ok(reply) => return Ok(Posted::Created(parse_comment(reply.json()?)?)),

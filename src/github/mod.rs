@@ -15,8 +15,8 @@ pub mod context;
 pub mod workflow;
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::cli::CheckArgs;
 use crate::config::{CommentPolicy, Config, GithubConfig};
 use crate::results::Results;
 
@@ -141,7 +141,7 @@ pub fn post_comment(
             return None;
         }
     };
-    let outcome = runtime.block_on(async {
+    let upserted = runtime.block_on(async {
         let api = api::Api::new(&ctx.api_url, token.clone(), api::Timing::default())
             .map_err(|err| format!("could not comment on pull request #{}: {err}", pr.number))?;
         let author = match &github.comment_author {
@@ -159,13 +159,13 @@ pub fn post_comment(
             .await
             .map_err(|err| explain_failure(&err, pr.number))
     });
-    match outcome {
-        Ok(outcome) => {
-            for warning in &outcome.warnings {
+    match upserted {
+        Ok(upserted) => {
+            for warning in &upserted.warnings {
                 log.warn(&token.redact(warning));
             }
-            log.note(&outcome.posted.describe());
-            outcome.posted.url().map(String::from)
+            log.note(&upserted.posted.describe());
+            upserted.posted.url().map(String::from)
         }
         Err(message) => {
             log.warn(&token.redact(&message));
@@ -174,9 +174,24 @@ pub fn post_comment(
     }
 }
 
+/// What [`publish`] is asked to do (from `memgate check`'s flags).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Publish<'a> {
+    /// `--github`: report even when `GITHUB_ACTIONS` is not `true`.
+    pub github: bool,
+    /// Print no notes (warnings still are).
+    pub quiet: bool,
+    /// `--no-comment`.
+    pub no_comment: bool,
+    /// `--comment POLICY`.
+    pub comment: Option<CommentPolicy>,
+    /// `--json FILE`: the results file the `results` output names (else one in `RUNNER_TEMP`).
+    pub json: Option<&'a Path>,
+}
+
 /// The end of `memgate check` on GitHub: the job summary, annotations, the comment, then the
 /// step outputs `status`, `results` and `comment_url`. Never fails: problems are warnings.
-pub fn publish(results: &Results, config: &Config, args: &CheckArgs) {
+pub fn publish(results: &Results, config: &Config, args: &Publish<'_>) {
     if !enabled(args.github) {
         return;
     }
@@ -202,7 +217,7 @@ pub fn publish(results: &Results, config: &Config, args: &CheckArgs) {
         let _ = out.flush();
     }
 
-    let mut results_path = workflow::results_path(args.json.as_deref(), ctx.runner_temp.as_deref());
+    let mut results_path = workflow::results_path(args.json, ctx.runner_temp.as_deref());
     if args.json.is_none()
         && let Some(path) = &results_path
         && let Err(err) = results.write_atomic(path)

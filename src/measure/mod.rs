@@ -28,7 +28,7 @@ use cgroup::RunCgroup;
 use sampler::{Probe, Recorder};
 
 /// Which method the caller asks for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MethodChoice {
     /// A cgroup where one can be made, else sampling.
     #[default]
