@@ -42,7 +42,7 @@ fn compare(args: &CompareArgs) -> Result<Outcome, String> {
         let color = super::check::use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&head, color).as_bytes());
     }
-    Ok(if head.status.passes() {
+    Ok(if head.status().passes() {
         Outcome::Pass
     } else {
         Outcome::Fail
@@ -84,7 +84,7 @@ pub fn merge(args: MergeArgs) -> Outcome {
                 merged.benchmarks.len(),
                 args.parts.len(),
                 args.output.display(),
-                merged.status.as_str()
+                merged.status().as_str()
             );
             Outcome::Pass
         }

@@ -94,7 +94,7 @@ fn report(args: &ReportArgs) -> Result<Outcome, String> {
         let color = super::check::use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&results, color).as_bytes());
     }
-    Ok(if results.worst_status().passes() {
+    Ok(if results.status().passes() {
         Outcome::Pass
     } else {
         Outcome::Fail
