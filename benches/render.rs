@@ -10,9 +10,8 @@ use std::time::Instant;
 
 use memgate::commands::report::{Outputs, write_outputs};
 use memgate::compare::apply_baseline;
-use memgate::measure::Method;
-use memgate::results::{BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status};
-use memgate::{stats, verdict};
+use memgate::results::{BudgetFigures, Environment, Method, Results, RunResult, Status, timestamp};
+use memgate::testing;
 
 const MIB: f64 = 1024.0 * 1024.0;
 const BENCHMARKS: usize = 50;
@@ -40,25 +39,10 @@ fn timeline(seed: u64, plateau_mib: f64, secs: f64) -> Vec<(f64, u64)> {
 }
 
 fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
-    let growth = stats::growth(&timeline);
     RunResult {
-        peak_bytes: timeline.iter().map(|p| p.1).max().unwrap_or(0),
         peak_total_bytes: 0,
-        file_peak_bytes: 0,
-        steady_bytes: stats::steady_bytes(&timeline),
-        growth_bytes_per_sec: growth.bytes_per_sec,
-        leak: growth.leak,
-        duration_secs: secs,
-        exit_code: Some(0),
-        signal: None,
-        timed_out: false,
-        oom_killed: false,
-        interrupted: None,
         processes: 3,
-        samples: POINTS as u64,
-        uncertainty: None,
-        notes: vec![],
-        timeline,
+        ..testing::run(timeline, secs)
     }
 }
 
@@ -77,37 +61,18 @@ fn suite(base: bool) -> Results {
                 .collect();
             let budget = BudgetFigures {
                 peak_bytes: Some(((plateau * 1.1) * MIB) as u64),
-                steady_bytes: None,
-                growth_bytes_per_sec: Some(2.0 * MIB),
-                warn_at: 0.9,
-                include_file: false,
+                ..testing::budget(None)
             };
-            let figures = verdict::aggregate(&runs);
-            let judged = verdict::judge(&runs, &figures, Some(&budget), None);
-            BenchmarkResult {
-                name: format!("pipeline/stage-{i:02}"),
-                command: format!("python -m pipeline.stage --id {i}"),
-                status: judged.status,
-                reason: judged.reason,
-                peak_bytes: figures.peak_bytes,
-                steady_bytes: figures.steady_bytes,
-                growth_bytes_per_sec: figures.growth_bytes_per_sec,
-                duration_secs: figures.duration_secs,
-                method: Method::CgroupV2,
-                tags: vec![],
-                peak_spread_bytes: Some(figures.peak_spread_bytes),
+            testing::judged(
+                &format!("pipeline/stage-{i:02}"),
+                &format!("python -m pipeline.stage --id {i}"),
                 runs,
-                budget: Some(budget),
-                checks: judged.checks,
-                config_line: None,
-                baseline: None,
-                comparison: None,
-            }
+                Some(budget),
+            )
         })
         .collect();
-    let mut results = Results::new(Environment::detect(Method::CgroupV2));
+    let mut results = Results::new(Environment::detect(Method::CgroupV2), timestamp());
     results.benchmarks = benchmarks;
-    results.status = results.worst_status();
     results
 }
 

@@ -91,5 +91,4 @@ pub fn apply_baseline(
         removed,
         missing_reason: None,
     });
-    head.status = head.worst_status();
 }

@@ -1,6 +1,6 @@
 //! memgate: a memory-budget gate for CI.
 //!
-//! Data flow (see DESIGN §1): config → plan → measure → verdict → results → reporters.
+//! Data flow (see docs/architecture.md): config → plan → measure → verdict → results → reporters.
 //! Every module below the CLI is usable as a library; I/O stays at the edges.
 
 pub mod budget_suggest;
@@ -15,6 +15,8 @@ pub mod report;
 pub mod results;
 pub mod shard;
 pub mod stats;
+#[doc(hidden)] // fixtures for tests and benches; see its doc comment
+pub mod testing;
 pub mod units;
 pub mod verdict;
 pub mod worktree;

@@ -50,7 +50,6 @@ pub fn merge(parts: Vec<(PathBuf, Results)>) -> Result<Results, String> {
             .removed
             .retain(|name| !merged.benchmarks.iter().any(|b| &b.name == name));
     }
-    merged.status = merged.worst_status();
     Ok(merged)
 }
 

@@ -2,23 +2,14 @@
 //! status, reason and checks out.
 
 use crate::config::Regression;
-use crate::results::{BaselineFigures, BudgetFigures, Check, CheckKind, Metric, RunResult, Status};
+use crate::results::{
+    Aggregate, BaselineFigures, BudgetFigures, Check, CheckKind, Metric, RunResult, Status, Verdict,
+};
 use crate::stats::{median_f64, median_u64};
 use crate::units::{format_rate, format_size};
 
 /// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a
 /// budget guards), steady and growth = median (robust to one noisy run).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Aggregate {
-    pub peak_bytes: u64,
-    pub peak_total_bytes: u64,
-    pub steady_bytes: u64,
-    pub growth_bytes_per_sec: f64,
-    pub duration_secs: f64,
-    /// Lowest and highest peak of the runs.
-    pub peak_spread_bytes: (u64, u64),
-}
-
 pub fn aggregate(runs: &[RunResult]) -> Aggregate {
     let peaks: Vec<u64> = runs.iter().map(|r| r.peak_bytes).collect();
     Aggregate {
@@ -37,14 +28,6 @@ pub fn aggregate(runs: &[RunResult]) -> Aggregate {
             peaks.iter().copied().max().unwrap_or(0),
         ),
     }
-}
-
-/// The verdict: status, a one-line reason, and every check made.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub status: Status,
-    pub reason: Option<String>,
-    pub checks: Vec<Check>,
 }
 
 /// The base to compare with, and the thresholds a change must clear to be a regression.
@@ -285,8 +268,7 @@ pub fn format_figure(metric: Metric, value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MIB: u64 = 1 << 20;
+    use crate::testing::{self, MIB, budget};
 
     fn run(peak_mib: u64, steady_mib: u64, growth_mib: f64) -> RunResult {
         RunResult {
@@ -295,28 +277,8 @@ mod tests {
             file_peak_bytes: 50 * MIB,
             steady_bytes: steady_mib * MIB,
             growth_bytes_per_sec: growth_mib * MIB as f64,
-            leak: false,
-            duration_secs: 1.0,
-            exit_code: Some(0),
-            signal: None,
-            timed_out: false,
-            oom_killed: false,
-            interrupted: None,
-            processes: 1,
             samples: 100,
-            uncertainty: None,
-            notes: vec![],
-            timeline: vec![],
-        }
-    }
-
-    fn budget(peak_mib: Option<u64>) -> BudgetFigures {
-        BudgetFigures {
-            peak_bytes: peak_mib.map(|p| p * MIB),
-            steady_bytes: None,
-            growth_bytes_per_sec: Some(2.0 * MIB as f64),
-            warn_at: 0.9,
-            include_file: false,
+            ..testing::run(vec![], 1.0)
         }
     }
 

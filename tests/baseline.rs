@@ -8,11 +8,9 @@ use std::path::Path;
 use std::process::Command as Std;
 
 use assert_cmd::Command;
-use memgate::measure::Method;
-use memgate::results::{BenchmarkResult, Environment, Results, RunResult, Status};
+use memgate::results::{BenchmarkResult, Environment, Method, Results, RunResult, Status};
+use memgate::testing::{self, MIB};
 use serde_json::Value;
-
-const MIB: u64 = 1 << 20;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Std::new("git")
@@ -148,63 +146,33 @@ fn interrupted_baseline_run_removes_its_worktree() {
 }
 
 fn run(peak_mib: u64) -> RunResult {
+    let timeline = vec![(0.0, 0), (0.5, peak_mib * MIB), (1.0, peak_mib * MIB)];
     RunResult {
-        peak_bytes: peak_mib * MIB,
-        peak_total_bytes: peak_mib * MIB,
-        file_peak_bytes: 0,
         steady_bytes: peak_mib * MIB * 9 / 10,
         growth_bytes_per_sec: 0.0,
         leak: false,
-        duration_secs: 1.0,
-        exit_code: Some(0),
-        signal: None,
-        timed_out: false,
-        oom_killed: false,
-        interrupted: None,
-        processes: 1,
         samples: 100,
-        uncertainty: None,
-        notes: vec![],
-        timeline: vec![(0.0, 0), (0.5, peak_mib * MIB), (1.0, peak_mib * MIB)],
+        ..testing::run(timeline, 1.0)
     }
 }
 
 fn bench(name: &str, peaks: &[u64]) -> BenchmarkResult {
     let runs: Vec<RunResult> = peaks.iter().map(|&p| run(p)).collect();
-    let figures = memgate::verdict::aggregate(&runs);
-    BenchmarkResult {
-        name: name.into(),
-        command: "python x.py".into(),
-        status: Status::Pass,
-        reason: None,
-        peak_bytes: figures.peak_bytes,
-        steady_bytes: figures.steady_bytes,
-        growth_bytes_per_sec: 0.0,
-        duration_secs: 1.0,
-        method: Method::CgroupV1,
-        tags: vec![],
-        peak_spread_bytes: Some(figures.peak_spread_bytes),
-        runs,
-        budget: None,
-        checks: vec![],
-        config_line: None,
-        baseline: None,
-        comparison: None,
-    }
+    let mut b = testing::judged(name, "python x.py", runs, None);
+    b.method = Method::CgroupV1;
+    // These files always had a spread, one run or more (compare reads the runs, not this).
+    b.peak_spread_bytes
+        .get_or_insert((b.peak_bytes, b.peak_bytes));
+    b
 }
 
 fn results(benchmarks: Vec<BenchmarkResult>, sha: &str) -> Results {
-    let mut results = Results::new(Environment {
-        os: "linux".into(),
+    let environment = Environment {
         kernel: "6".into(),
-        cpus: 2,
-        memory_bytes: 1 << 34,
-        method: Method::CgroupV1,
         git_sha: Some(sha.into()),
-        git_ref: None,
-    });
-    results.benchmarks = benchmarks;
-    results
+        ..testing::environment(Method::CgroupV1)
+    };
+    testing::results(environment, benchmarks)
 }
 
 #[test]

@@ -310,7 +310,6 @@ async fn a_body_too_long_for_github_is_never_sent() {
             (i as u64 + 1) << 20,
         ));
     }
-    results.status = results.worst_status();
     let outcome = upsert(&fake, &results).await;
     assert!(matches!(outcome.posted, Posted::Created(_)), "{outcome:?}");
     let posted = &fake.memgate_comments()[0].body;

@@ -206,8 +206,10 @@ async fn hostile_text_is_escaped_and_the_status_is_the_benchmarks() {
     results.benchmarks[0].name = "<img src=x onerror=alert(1)> @org/everyone #1".into();
     results.benchmarks[0].reason = Some("</details><script>steal()</script> cc @admin".into());
     // The file claims a pass; its benchmarks say otherwise.
-    results.status = Status::Pass;
-    job.write_results(&results);
+    let json = results.to_json();
+    let claims_pass = json.replacen("\"status\": \"fail\"", "\"status\": \"pass\"", 1);
+    assert_ne!(claims_pass, json);
+    std::fs::write(job.path("results.json"), claims_pass).unwrap();
     let (code, out) = run(job.memgate(&["comment", "results.json"])).await;
     assert_eq!(code, 0, "{out}");
     let body = &fake.memgate_comments()[0].body;

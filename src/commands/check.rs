@@ -15,7 +15,8 @@ use crate::github::Publish;
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
 use crate::report::terminal;
 use crate::results::{
-    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status,
+    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult, Subject,
+    timestamp,
 };
 use crate::verdict;
 use crate::worktree::Worktree;
@@ -58,10 +59,10 @@ pub fn execute(args: CheckArgs) -> CommandResult {
     };
     let base_side = base_side.ok();
 
-    let mut results = Results::new(Environment::detect(measure::Method::Sampled));
+    let mut results = Results::new(Environment::detect(Method::Sampled), timestamp());
     results.environment.git_sha = crate::worktree::head_sha(&config_folder(&config.path));
     let mut base_results = base_side.as_ref().map(|side| {
-        let mut base = Results::new(results.environment.clone());
+        let mut base = Results::new(results.environment.clone(), timestamp());
         base.environment.git_sha = Some(side.worktree.sha().to_string());
         base
     });
@@ -111,7 +112,6 @@ pub fn execute(args: CheckArgs) -> CommandResult {
                 ..BaselineInfo::default()
             });
         }
-        results.status = results.worst_status();
         progress.finished(index, results.benchmarks.last().expect("just pushed"));
         if let Some(path) = &args.json {
             results
@@ -155,7 +155,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
     )?;
     // Summary, outputs, annotations, comment: failures are warnings, never the verdict.
     crate::github::publish(&results, &config, &publish_options(args));
-    Ok(Exit::of(results.status))
+    Ok(Exit::of(results.status()))
 }
 
 /// What the GitHub reporter needs of the command line.
@@ -314,7 +314,7 @@ struct Side<'a> {
     benchmark: &'a ResolvedBenchmark,
     spec: RunSpec,
     runs: Vec<RunResult>,
-    method: measure::Method,
+    method: Method,
     failed: Option<MeasureError>,
     done: bool,
 }
@@ -337,7 +337,7 @@ fn run_benchmark(
             benchmark: b,
             spec: launch_spec(b, args),
             runs: Vec::new(),
-            method: measure::Method::Sampled,
+            method: Method::Sampled,
             failed: None,
             done: false,
         })
@@ -359,7 +359,7 @@ fn run_benchmark(
             match measure::measure(&side.spec) {
                 Ok(measurement) => {
                     side.method = measurement.method;
-                    let run = RunResult::from(&measurement);
+                    let run = measurement.run;
                     // A crashed run makes the benchmark an error: further runs say nothing new.
                     side.done = !run.succeeded();
                     if !is_warmup || side.done {
@@ -387,59 +387,32 @@ fn run_benchmark(
 /// One side's result from its runs.
 fn finish(side: Side<'_>) -> BenchmarkResult {
     let benchmark = side.benchmark;
-    let budget = budget_figures(benchmark);
     if let Some(err) = &side.failed {
-        return could_not_run(benchmark, budget, err);
+        return could_not_run(benchmark, err);
     }
-    let runs = side.runs;
-    let figures = verdict::aggregate(&runs);
-    let verdict = verdict::judge(&runs, &figures, budget.as_ref(), None);
-    BenchmarkResult {
-        name: benchmark.name.clone(),
-        command: command_text(&benchmark.command),
-        status: verdict.status,
-        reason: verdict.reason,
-        peak_bytes: figures.peak_bytes,
-        steady_bytes: figures.steady_bytes,
-        growth_bytes_per_sec: figures.growth_bytes_per_sec,
-        duration_secs: figures.duration_secs,
-        method: side.method,
-        tags: benchmark.tags.clone(),
-        peak_spread_bytes: (runs.len() > 1).then_some(figures.peak_spread_bytes),
-        runs,
-        budget,
-        checks: verdict.checks,
+    let subject = Subject {
         config_line: Some(benchmark.budget_line.unwrap_or(benchmark.line)),
-        baseline: None,
-        comparison: None,
-    }
+        ..subject(benchmark)
+    };
+    let figures = verdict::aggregate(&side.runs);
+    let verdict = verdict::judge(&side.runs, &figures, subject.budget.as_ref(), None);
+    BenchmarkResult::judged(subject, side.method, side.runs, &figures, verdict)
 }
 
 /// A benchmark whose command could not even start (e.g. `argv` names a missing program): an
 /// error of that benchmark, not of memgate.
-fn could_not_run(
-    benchmark: &ResolvedBenchmark,
-    budget: Option<BudgetFigures>,
-    err: &MeasureError,
-) -> BenchmarkResult {
-    BenchmarkResult {
+fn could_not_run(benchmark: &ResolvedBenchmark, err: &MeasureError) -> BenchmarkResult {
+    BenchmarkResult::not_run(subject(benchmark), err.to_string())
+}
+
+/// What the results say of `benchmark` from memgate.yml; annotations point to its name's line.
+fn subject(benchmark: &ResolvedBenchmark) -> Subject {
+    Subject {
         name: benchmark.name.clone(),
         command: command_text(&benchmark.command),
-        status: Status::Error,
-        reason: Some(err.to_string()),
-        peak_bytes: 0,
-        steady_bytes: 0,
-        growth_bytes_per_sec: 0.0,
-        duration_secs: 0.0,
-        method: measure::Method::Sampled,
         tags: benchmark.tags.clone(),
-        peak_spread_bytes: None,
-        runs: Vec::new(),
-        budget,
-        checks: Vec::new(),
         config_line: Some(benchmark.line),
-        baseline: None,
-        comparison: None,
+        budget: budget_figures(benchmark),
     }
 }
 

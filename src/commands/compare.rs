@@ -37,7 +37,7 @@ pub fn execute(args: CompareArgs) -> CommandResult {
         let color = use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&head, color).as_bytes());
     }
-    Ok(Exit::of(head.status))
+    Ok(Exit::of(head.status()))
 }
 
 pub fn merge(args: MergeArgs) -> CommandResult {
@@ -59,7 +59,7 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         merged.benchmarks.len(),
         args.parts.len(),
         args.output.display(),
-        merged.status.as_str()
+        merged.status().as_str()
     );
     Ok(Exit::Pass)
 }

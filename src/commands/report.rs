@@ -87,5 +87,5 @@ pub fn execute(args: ReportArgs) -> CommandResult {
         let color = use_color(args.color, &io::stdout());
         let _ = io::stdout().write_all(terminal::render(&results, color).as_bytes());
     }
-    Ok(Exit::of(results.worst_status()))
+    Ok(Exit::of(results.status()))
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::cli::RunArgs;
 use crate::measure::{self, Launch, Measurement, RunSpec};
-use crate::results::{BenchmarkResult, Environment, Results, RunResult, Status};
+use crate::results::{BenchmarkResult, Environment, Results, Status, Subject, Verdict, timestamp};
 use crate::units::{format_rate, format_size};
 
 use super::{CommandError, CommandResult, Exit};
@@ -43,9 +43,9 @@ pub fn execute(args: RunArgs) -> CommandResult {
                 source,
             })?;
     }
-    Ok(if measurement.interrupted.is_some() {
+    Ok(if measurement.run.interrupted.is_some() {
         Exit::Error
-    } else if measurement.succeeded() {
+    } else if measurement.run.succeeded() {
         Exit::Pass
     } else {
         Exit::Fail
@@ -53,7 +53,8 @@ pub fn execute(args: RunArgs) -> CommandResult {
 }
 
 /// The figures of one run, as printed by `memgate run`.
-pub fn render(command_line: &str, m: &Measurement) -> String {
+pub fn render(command_line: &str, measurement: &Measurement) -> String {
+    let m = &measurement.run;
     let mut out = String::new();
     let status = if m.succeeded() { "ok" } else { "FAILED" };
     out.push_str(&format!(
@@ -78,7 +79,7 @@ pub fn render(command_line: &str, m: &Measurement) -> String {
     out.push_str(&format!("  processes  {:>12}\n", m.processes));
     out.push_str(&format!(
         "  method     {:>12}   {} samples\n",
-        m.method.to_string(),
+        measurement.method.to_string(),
         m.samples
     ));
     if let Some(u) = &m.uncertainty {
@@ -95,33 +96,31 @@ pub fn render(command_line: &str, m: &Measurement) -> String {
     out
 }
 
-fn one_benchmark_results(name: String, command: String, m: &Measurement) -> Results {
-    let mut results = Results::new(Environment::detect(m.method));
-    let (status, reason) = if m.succeeded() {
+/// The results file of `memgate run --json`: one benchmark of one run, an error when the command
+/// did not succeed.
+fn one_benchmark_results(name: String, command: String, measurement: &Measurement) -> Results {
+    let Measurement { method, run } = measurement;
+    let mut results = Results::new(Environment::detect(*method), timestamp());
+    let runs = vec![run.clone()];
+    let figures = crate::verdict::aggregate(&runs);
+    // No budget to judge by: the run's own success is the verdict.
+    let (status, reason) = if run.succeeded() {
         (Status::Pass, None)
     } else {
-        (Status::Error, Some(format!("the command {}", m.ending())))
+        (Status::Error, Some(format!("the command {}", run.ending())))
     };
-    results.benchmarks.push(BenchmarkResult {
-        name,
-        command,
+    let verdict = Verdict {
         status,
         reason,
-        peak_bytes: m.peak_bytes,
-        steady_bytes: m.steady_bytes,
-        growth_bytes_per_sec: m.growth_bytes_per_sec,
-        duration_secs: m.duration_secs,
-        method: m.method,
-        tags: Vec::new(),
-        peak_spread_bytes: None,
-        runs: vec![RunResult::from(m)],
-        budget: None,
         checks: Vec::new(),
-        config_line: None,
-        baseline: None,
-        comparison: None,
-    });
-    results.status = results.worst_status();
+    };
+    let subject = Subject {
+        name,
+        command,
+        ..Subject::default()
+    };
+    let benchmark = BenchmarkResult::judged(subject, *method, runs, &figures, verdict);
+    results.benchmarks.push(benchmark);
     results
 }
 

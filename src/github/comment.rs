@@ -73,7 +73,7 @@ pub fn verdict_digest(results: &Results) -> String {
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     };
-    feed(results.worst_status().as_str().as_bytes());
+    feed(results.status().as_str().as_bytes());
     for b in &results.benchmarks {
         feed(b"\n");
         feed(b.name.as_bytes());
@@ -245,7 +245,7 @@ pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Upserted, ApiError> {
     let body = body(plan.results, MAX_BODY_CHARS);
     let mut mine = find(api, plan.repo, plan.number, plan.author).await?;
     let posted = if mine.is_empty() {
-        if plan.policy == CommentPolicy::OnFailure && plan.results.worst_status().passes() {
+        if plan.policy == CommentPolicy::OnFailure && plan.results.status().passes() {
             Posted::Skipped(
                 "the gate passed and the comment policy is `on-failure` (an existing comment \
                  would still be updated)"

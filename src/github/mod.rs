@@ -245,7 +245,7 @@ pub fn publish(results: &Results, config: &Config, args: &Publish<'_>) {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         let outputs = [
-            ("status", results.status.as_str()),
+            ("status", results.status().as_str()),
             ("results", results_text.as_str()),
             ("comment_url", comment_url.as_deref().unwrap_or("")),
         ];

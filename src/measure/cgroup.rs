@@ -1,4 +1,4 @@
-//! A fresh memory cgroup per run: the exact peak of the whole tree (DESIGN §5).
+//! A fresh memory cgroup per run: the exact peak of the whole tree.
 //!
 //! v1 (this project's machines) and v2 (GitHub's runners) name the same facts differently; this
 //! file hides that behind [`RunCgroup`]. The leaf is made under memgate's own cgroup, never at the
@@ -344,7 +344,7 @@ impl Drop for RunCgroup {
 
 /// v2: makes `memory` available to children of `home`. A cgroup that holds processes cannot
 /// enable controllers for its children (EBUSY), so memgate first moves itself into a leaf of its
-/// own, as DESIGN §5 says. Fails (and leaves things as they were) when others share `home`.
+/// own. Fails (and leaves things as they were) when others share `home`.
 fn enable_memory_for_children(home: &Path) -> io::Result<Option<SelfLeaf>> {
     let subtree = home.join("cgroup.subtree_control");
     let enabled = fs::read_to_string(&subtree)?;

@@ -1,6 +1,6 @@
 //! The portable sampled path, through `sysinfo`, for platforms without `/proc` (macOS).
 //!
-//! About 48 µs per process and refresh (DESIGN §5): too slow for a 1 ms Linux hot loop, right
+//! About 48 µs per process and refresh: too slow for a 1 ms Linux hot loop, right
 //! where nothing cheaper is available. Counts RSS per process; it cannot see sharing.
 
 // Linux measures through /proc; this probe is compiled (and unit-tested) there so that it keeps

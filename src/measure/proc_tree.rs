@@ -4,7 +4,7 @@
 //! thread); the expensive, exact `smaps_rollup` (PSS) only when the summed RSS of a tree of
 //! several processes reaches a new high by a margin, or its set of processes changed — so forked
 //! workers sharing copy-on-write pages are counted once, at a cost of a few reads for a growing
-//! tree and almost none for a sawtooth (DESIGN §5). Per-process high-water marks (`VmHWM`) catch
+//! tree and almost none for a sawtooth. Per-process high-water marks (`VmHWM`) catch
 //! spikes shorter than the interval.
 
 use std::collections::{HashMap, HashSet};

@@ -1,7 +1,7 @@
 //! Cheap reads of `/proc` for the sampled path (Linux).
 //!
 //! The sampler keeps file descriptors open and re-reads them with `pread`, which costs 1–20 µs per
-//! file instead of the 6–24 µs of open+read+close (DESIGN §5). Parsers are pure functions over the
+//! file instead of the 6–24 µs of open+read+close. Parsers are pure functions over the
 //! bytes so they are unit-tested without a live process.
 
 use std::fs::File;

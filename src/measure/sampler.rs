@@ -1,6 +1,6 @@
 //! The sampling thread: reads a [`Probe`] at a fixed interval and records the timeline.
 //!
-//! It runs on its own OS thread, not on tokio timers (millisecond granularity, DESIGN §5), with an
+//! It runs on its own OS thread, not on tokio timers (millisecond granularity), with an
 //! absolute schedule so that slow reads do not stretch the interval, and stops at once when told.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};

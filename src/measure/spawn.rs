@@ -25,9 +25,10 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
 }
 
-/// How the root process ended.
+/// How the root process ended, as `waitpid` and the watchdog saw it, and how many processes were
+/// reaped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Ending {
+pub struct TreeExit {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub timed_out: bool,
@@ -139,7 +140,7 @@ pub fn wait_for_tree(
     started: Instant,
     timeout: Option<Duration>,
     cgroup: Option<&Arc<RunCgroup>>,
-) -> Ending {
+) -> TreeExit {
     let timed_out = Arc::new(AtomicBool::new(false));
     let root_done = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicU32::new(0));
@@ -178,7 +179,7 @@ pub fn wait_for_tree(
             .expect("spawning the watchdog thread")
     };
 
-    let mut ending = Ending::default();
+    let mut exit = TreeExit::default();
     loop {
         let mut status: libc::c_int = 0;
         // SAFETY: waitpid writes only to `status`.
@@ -190,24 +191,24 @@ pub fn wait_for_tree(
                 _ => break,
             }
         }
-        ending.reaped += 1;
+        exit.reaped += 1;
         if pid as u32 == root {
             if libc::WIFEXITED(status) {
-                ending.exit_code = Some(libc::WEXITSTATUS(status));
+                exit.exit_code = Some(libc::WEXITSTATUS(status));
             } else if libc::WIFSIGNALED(status) {
-                ending.signal = Some(libc::WTERMSIG(status));
+                exit.signal = Some(libc::WTERMSIG(status));
             }
             root_done.store(true, Ordering::SeqCst);
         }
     }
     drop(done);
     let _ = watchdog.join();
-    ending.timed_out = timed_out.load(Ordering::SeqCst);
-    ending.interrupted = match interrupted.load(Ordering::SeqCst) {
+    exit.timed_out = timed_out.load(Ordering::SeqCst);
+    exit.interrupted = match interrupted.load(Ordering::SeqCst) {
         0 => None,
         signal => Some(signal as i32),
     };
-    ending
+    exit
 }
 
 /// Says once, a second after the command exited, which processes it left that memgate waits for.

@@ -164,7 +164,7 @@ fn details(b: &BenchmarkResult, stem: &str) -> String {
                 run.duration_secs,
                 run.processes,
                 run.samples,
-                escape(&run.ending()),
+                escape(&run.ending().to_string()),
             ));
         }
         out.push_str("</tbody>\n</table>\n");

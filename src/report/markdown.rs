@@ -633,7 +633,7 @@ fn run_row(i: usize, run: &RunResult) -> String {
         run.duration_secs,
         run.processes,
         run.samples,
-        prose(&run.ending()),
+        prose(&run.ending().to_string()),
     )
 }
 

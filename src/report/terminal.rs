@@ -136,7 +136,7 @@ pub fn summary_line(results: &Results, color: bool) -> String {
         .filter(|&s| count(s) > 0)
         .map(|s| format!("{} {}", count(s), s.as_str()))
         .collect();
-    let status = results.worst_status();
+    let status = results.status();
     let verdict = if status.passes() {
         "the gate passed"
     } else {

@@ -8,8 +8,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use memgate::measure::Method as MeasureMethod;
-use memgate::results::{BenchmarkResult, BudgetFigures, Environment, Results, Status};
+use memgate::results::{
+    Aggregate, BenchmarkResult, BudgetFigures, Environment, Method as MeasureMethod, Results,
+    Status, Subject, Verdict,
+};
+use memgate::testing;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -425,52 +428,49 @@ fn too_long() -> ResponseTemplate {
 
 /// Results of `n` benchmarks, the first of which has `status`.
 pub fn results(n: usize, status: Status) -> Results {
-    let mut results = Results::new(Environment {
-        os: "linux".into(),
-        kernel: "6.8.0".into(),
-        cpus: 2,
-        memory_bytes: 1 << 34,
-        method: MeasureMethod::Sampled,
+    let environment = Environment {
         git_sha: Some(HEAD_SHA.into()),
-        git_ref: None,
-    });
-    for i in 0..n {
-        results.benchmarks.push(benchmark(
-            &format!("bench-{i}"),
-            if i == 0 { status } else { Status::Pass },
-            (100 + i as u64) << 20,
-        ));
-    }
-    results.status = results.worst_status();
-    results
+        ..testing::environment(MeasureMethod::Sampled)
+    };
+    let benchmarks = (0..n)
+        .map(|i| {
+            benchmark(
+                &format!("bench-{i}"),
+                if i == 0 { status } else { Status::Pass },
+                (100 + i as u64) << 20,
+            )
+        })
+        .collect();
+    testing::results(environment, benchmarks)
 }
 
+/// A benchmark with `status` and `peak` as its verdict and figures, and no runs.
 pub fn benchmark(name: &str, status: Status, peak: u64) -> BenchmarkResult {
-    BenchmarkResult {
+    let subject = Subject {
         name: name.into(),
         command: "python3 train.py".into(),
-        status,
-        reason: (!status.passes()).then(|| format!("peak {peak} B exceeds budget 1 B")),
+        config_line: Some(3),
+        budget: Some(BudgetFigures {
+            peak_bytes: Some(1 << 30),
+            growth_bytes_per_sec: None,
+            ..testing::budget(None)
+        }),
+        ..Subject::default()
+    };
+    let figures = Aggregate {
         peak_bytes: peak,
+        peak_total_bytes: peak,
         steady_bytes: peak / 2,
         growth_bytes_per_sec: 0.0,
         duration_secs: 1.0,
-        method: MeasureMethod::Sampled,
-        tags: vec![],
-        peak_spread_bytes: None,
-        runs: vec![],
-        budget: Some(BudgetFigures {
-            peak_bytes: Some(1 << 30),
-            steady_bytes: None,
-            growth_bytes_per_sec: None,
-            warn_at: 0.9,
-            include_file: false,
-        }),
+        peak_spread_bytes: (peak, peak),
+    };
+    let verdict = Verdict {
+        status,
+        reason: (!status.passes()).then(|| format!("peak {peak} B exceeds budget 1 B")),
         checks: vec![],
-        config_line: Some(3),
-        baseline: None,
-        comparison: None,
-    }
+    };
+    BenchmarkResult::judged(subject, MeasureMethod::Sampled, vec![], &figures, verdict)
 }
 
 /// Variables of the GitHub Actions environment (and inputs) inherited from the machine that

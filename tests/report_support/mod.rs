@@ -5,13 +5,12 @@
 
 use memgate::compare::apply_baseline;
 use memgate::config::Regression;
-use memgate::measure::Method;
 use memgate::results::{
-    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Results, RunResult, Status,
+    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult,
 };
-use memgate::{stats, verdict};
+use memgate::testing;
 
-pub const MIB: u64 = 1 << 20;
+pub use memgate::testing::{MIB, budget};
 
 /// The shape of one run's memory over time.
 #[derive(Debug, Clone, Copy)]
@@ -99,98 +98,48 @@ impl Shape {
     }
 }
 
+/// A run of `timeline` that also had 12 MiB of file-backed pages.
 pub fn run_of(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
-    let peak = timeline.iter().map(|p| p.1).max().unwrap_or(0);
-    let growth = stats::growth(&timeline);
+    let run = testing::run(timeline, secs);
     RunResult {
-        peak_bytes: peak,
-        peak_total_bytes: peak + 12 * MIB,
+        peak_total_bytes: run.peak_bytes + 12 * MIB,
         file_peak_bytes: 12 * MIB,
-        steady_bytes: stats::steady_bytes(&timeline),
-        growth_bytes_per_sec: growth.bytes_per_sec,
-        leak: growth.leak,
-        duration_secs: secs,
-        exit_code: Some(0),
-        signal: None,
-        timed_out: false,
-        oom_killed: false,
-        interrupted: None,
-        processes: 1,
-        samples: timeline.len() as u64,
-        uncertainty: None,
-        notes: vec![],
-        timeline,
+        ..run
     }
 }
 
-pub fn budget(peak_mib: Option<u64>) -> BudgetFigures {
-    BudgetFigures {
-        peak_bytes: peak_mib.map(|m| m * MIB),
-        steady_bytes: None,
-        growth_bytes_per_sec: Some(2.0 * MIB as f64),
-        warn_at: 0.9,
-        include_file: false,
-    }
-}
-
-/// A benchmark judged from its runs by memgate's verdict.
+/// A benchmark judged from its runs by memgate's verdict, at line 7 of its config.
 pub fn benchmark(
     name: &str,
     command: &str,
     runs: Vec<RunResult>,
     budget: Option<BudgetFigures>,
 ) -> BenchmarkResult {
-    let figures = verdict::aggregate(&runs);
-    let judged = verdict::judge(&runs, &figures, budget.as_ref(), None);
-    BenchmarkResult {
-        name: name.to_string(),
-        command: command.to_string(),
-        status: judged.status,
-        reason: judged.reason,
-        peak_bytes: figures.peak_bytes,
-        steady_bytes: figures.steady_bytes,
-        growth_bytes_per_sec: figures.growth_bytes_per_sec,
-        duration_secs: figures.duration_secs,
-        method: Method::CgroupV2,
-        tags: vec![],
-        peak_spread_bytes: (runs.len() > 1).then_some(figures.peak_spread_bytes),
-        runs,
-        budget,
-        checks: judged.checks,
-        config_line: Some(7),
-        baseline: None,
-        comparison: None,
-    }
+    let mut b = testing::judged(name, command, runs, budget);
+    b.config_line = Some(7);
+    b
 }
 
 /// A benchmark that could not start.
 pub fn could_not_start(name: &str, command: &str, reason: &str) -> BenchmarkResult {
-    let mut b = benchmark(name, command, vec![], Some(budget(Some(100))));
-    b.status = Status::Error;
-    b.reason = Some(reason.to_string());
-    b.checks.clear();
+    let mut b = testing::not_run(name, command, reason);
+    b.method = Method::CgroupV2;
+    b.budget = Some(budget(Some(100)));
+    b.config_line = Some(7);
     b
 }
 
 pub fn results(benchmarks: Vec<BenchmarkResult>) -> Results {
-    let mut results = Results {
-        schema: memgate::results::SCHEMA.to_string(),
-        memgate_version: "0.1.0".to_string(),
-        created_at: "2026-11-27T10:00:00Z".to_string(),
-        environment: Environment {
-            os: "linux".to_string(),
-            kernel: "6.8.0-49-generic".to_string(),
-            cpus: 4,
-            memory_bytes: 16 << 30,
-            method: Method::CgroupV2,
-            git_sha: Some("9c834f6ff5f47e8d89308e258c76f5dd3b47240d".to_string()),
-            git_ref: Some("refs/pull/42/merge".to_string()),
-        },
-        status: Status::Pass,
-        benchmarks,
-        baseline: None,
+    let environment = Environment {
+        kernel: "6.8.0-49-generic".to_string(),
+        cpus: 4,
+        git_sha: Some("9c834f6ff5f47e8d89308e258c76f5dd3b47240d".to_string()),
+        git_ref: Some("refs/pull/42/merge".to_string()),
+        ..testing::environment(Method::CgroupV2)
     };
-    results.status = results.worst_status();
+    let mut results = testing::results(environment, benchmarks);
+    // Fixed, like the date: snapshots do not change with memgate's version.
+    results.memgate_version = "0.1.0".to_string();
     results
 }
 

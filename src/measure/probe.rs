@@ -1,0 +1,68 @@
+//! Which probe samples a run, and what each one learned beyond its samples.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::cgroup::RunCgroup;
+use super::sampler::Probe;
+use super::{cgroup_probe, portable, proc_tree};
+
+/// What a probe learned beyond its samples.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ProbeSummary {
+    pub processes_seen: usize,
+    /// The highest high-water mark of one process (`VmHWM`): a spike between samples.
+    pub largest_process_peak: u64,
+    pub pss_reads: u32,
+    pub pss_time: Duration,
+}
+
+/// A probe that can say, when the run is over, what it learned beyond its samples.
+pub(super) trait FinishingProbe: Probe {
+    fn finish(&self) -> ProbeSummary;
+}
+
+impl FinishingProbe for cgroup_probe::CgroupProbe {
+    fn finish(&self) -> ProbeSummary {
+        ProbeSummary {
+            processes_seen: self.processes_seen(),
+            ..ProbeSummary::default()
+        }
+    }
+}
+
+impl FinishingProbe for proc_tree::ProcTreeProbe {
+    fn finish(&self) -> ProbeSummary {
+        ProbeSummary {
+            processes_seen: self.summary.processes_seen,
+            largest_process_peak: self.summary.largest_process_peak,
+            pss_reads: self.summary.pss_reads,
+            pss_time: self.summary.pss_time,
+        }
+    }
+}
+
+impl FinishingProbe for portable::PortableProbe {
+    fn finish(&self) -> ProbeSummary {
+        ProbeSummary {
+            processes_seen: self.processes_seen(),
+            ..ProbeSummary::default()
+        }
+    }
+}
+
+/// The run's cgroup when it has one; else the /proc tree on Linux, `sysinfo` elsewhere.
+pub(super) fn make_probe(cgroup: Option<Arc<RunCgroup>>, root: u32) -> Box<dyn FinishingProbe> {
+    if let Some(cgroup) = cgroup {
+        return Box::new(cgroup_probe::CgroupProbe::new(cgroup));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let _ = root;
+        Box::new(proc_tree::ProcTreeProbe::new())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Box::new(portable::PortableProbe::new(root))
+    }
+}

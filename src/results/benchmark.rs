@@ -1,0 +1,223 @@
+//! One benchmark's entry in the results: its figures, runs, budget, checks and verdict, and the
+//! two ways to make one (judged from its runs, or could not run).
+
+use serde::{Deserialize, Serialize};
+
+use super::Status;
+use super::run::{Method, RunResult};
+
+/// A benchmark's entry in the results.
+///
+/// Made by [`BenchmarkResult::judged`] or [`BenchmarkResult::not_run`] (`#[non_exhaustive]` keeps
+/// other crates, the tests among them, to those two), so that its figures always agree with its
+/// runs and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BenchmarkResult {
+    pub name: String,
+    pub command: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub peak_bytes: u64,
+    pub steady_bytes: u64,
+    pub growth_bytes_per_sec: f64,
+    pub duration_secs: f64,
+    pub method: Method,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Lowest and highest peak over the runs: how much the runs agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_spread_bytes: Option<(u64, u64)>,
+    pub runs: Vec<RunResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetFigures>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Line of the benchmark's budget (or name) in memgate.yml, for annotations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_line: Option<usize>,
+    /// The base's figures, when there is a baseline that has this benchmark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineFigures>,
+    /// Where this benchmark stands against the baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+/// What a result is about, from memgate.yml: the benchmark's name, command line and tags, the line
+/// annotations point to, and the budget it is held to.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Subject {
+    pub name: String,
+    pub command: String,
+    pub tags: Vec<String>,
+    pub config_line: Option<usize>,
+    pub budget: Option<BudgetFigures>,
+}
+
+impl BenchmarkResult {
+    /// A benchmark that ran: its measured runs, their figures and the verdict on them (from
+    /// `verdict::aggregate` and `verdict::judge`), and the method that measured them.
+    pub fn judged(
+        subject: Subject,
+        method: Method,
+        runs: Vec<RunResult>,
+        figures: &Aggregate,
+        verdict: Verdict,
+    ) -> Self {
+        Self {
+            name: subject.name,
+            command: subject.command,
+            status: verdict.status,
+            reason: verdict.reason,
+            peak_bytes: figures.peak_bytes,
+            steady_bytes: figures.steady_bytes,
+            growth_bytes_per_sec: figures.growth_bytes_per_sec,
+            duration_secs: figures.duration_secs,
+            method,
+            tags: subject.tags,
+            peak_spread_bytes: (runs.len() > 1).then_some(figures.peak_spread_bytes),
+            runs,
+            budget: subject.budget,
+            checks: verdict.checks,
+            config_line: subject.config_line,
+            baseline: None,
+            comparison: None,
+        }
+    }
+
+    /// A benchmark whose command could not even start (e.g. `argv` names a missing program): an
+    /// error of that benchmark, with no runs and no figures.
+    pub fn not_run(subject: Subject, reason: String) -> Self {
+        Self {
+            name: subject.name,
+            command: subject.command,
+            status: Status::Error,
+            reason: Some(reason),
+            peak_bytes: 0,
+            steady_bytes: 0,
+            growth_bytes_per_sec: 0.0,
+            duration_secs: 0.0,
+            method: Method::Sampled,
+            tags: subject.tags,
+            peak_spread_bytes: None,
+            runs: Vec::new(),
+            budget: subject.budget,
+            checks: Vec::new(),
+            config_line: subject.config_line,
+            baseline: None,
+            comparison: None,
+        }
+    }
+}
+
+/// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a
+/// budget guards), steady and growth = median (robust to one noisy run). Made by
+/// `verdict::aggregate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub peak_bytes: u64,
+    pub peak_total_bytes: u64,
+    pub steady_bytes: u64,
+    pub growth_bytes_per_sec: f64,
+    pub duration_secs: f64,
+    /// Lowest and highest peak of the runs.
+    pub peak_spread_bytes: (u64, u64),
+}
+
+/// The verdict on a benchmark: status, a one-line reason, and every check made. Made by
+/// `verdict::judge`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+/// The base's figures for one benchmark (from `--baseline FILE` or `--baseline-ref REF`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BaselineFigures {
+    pub peak_bytes: u64,
+    pub steady_bytes: u64,
+    pub growth_bytes_per_sec: f64,
+    /// Lowest and highest peak of the base's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_spread_bytes: Option<(u64, u64)>,
+    /// Lowest and highest steady state of the base's runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_spread_bytes: Option<(u64, u64)>,
+    /// The base's first run's timeline, for charts that draw head over base.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<(f64, u64)>,
+}
+
+/// Head against base for one benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Comparison {
+    /// Both sides measured it; see `baseline` and the regression checks.
+    Compared,
+    /// New in head: nothing to compare with (never a failure).
+    New,
+}
+
+/// The budget a benchmark was held to, in bytes and bytes per second.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BudgetFigures {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steady_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_bytes_per_sec: Option<f64>,
+    /// Fraction of a budget above which the status is `warn`.
+    pub warn_at: f64,
+    /// Whether peak counts file-backed pages too.
+    #[serde(default)]
+    pub include_file: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Peak,
+    Steady,
+    Growth,
+}
+
+impl Metric {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Peak => "peak",
+            Self::Steady => "steady",
+            Self::Growth => "growth",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Budget,
+    Regression,
+}
+
+/// One comparison the verdict made. Sizes in bytes, growth in bytes per second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub metric: Metric,
+    pub kind: CheckKind,
+    pub limit: f64,
+    pub actual: f64,
+    pub ok: bool,
+    /// Within the limit but above its `warn_at` share.
+    #[serde(default)]
+    pub warn: bool,
+    /// The base's figure, for regression checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<f64>,
+    /// How clearly a regression check was decided (spreads, minimum change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
