@@ -1,4 +1,4 @@
-//! `memgate action`: the entry point of the container action (`action.yml`, DESIGN §8).
+//! `memgate action`: the entry point of the container action (`action.yml`, docs/container.md).
 //!
 //! The Actions runner passes the step's inputs as `INPUT_<NAME>` variables (upper case; an input
 //! the workflow leaves out arrives empty, which counts as absent). This command turns them into the
