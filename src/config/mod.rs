@@ -11,23 +11,23 @@
 //! `version` means version 1. `cwd` (in `defaults` or a benchmark) is relative to the config file's
 //! folder, which is also the default.
 
+mod did_you_mean;
 mod error;
 mod model;
 mod read;
 mod resolve;
 mod schema;
 mod starter;
-mod suggest;
 mod yaml;
 
 use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
-    Budget, BudgetLines, Command, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
+    Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
     DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY, DEFAULT_RUNS,
-    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Regression, ResolvedBenchmark,
-    SUPPORTED_VERSIONS,
+    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Invocation, Regression,
+    ResolvedBenchmark, SUPPORTED_VERSIONS,
 };
 pub use schema::json_schema;
 pub use starter::STARTER_CONFIG;

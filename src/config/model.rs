@@ -51,7 +51,7 @@ impl Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedBenchmark {
     pub name: String,
-    pub command: Command,
+    pub command: Invocation,
     /// Absolute; `cwd:` is relative to the config file's folder, which is also the default.
     pub cwd: PathBuf,
     /// Added to memgate's own environment; `defaults.env` and the benchmark's `env` merged, the
@@ -75,21 +75,22 @@ pub struct ResolvedBenchmark {
     pub budget_lines: BudgetLines,
 }
 
-/// How a benchmark is started.
+/// How a benchmark is started: a shell line or a program and its arguments. (Not a subcommand of
+/// the command line, which is `cli::Command`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Invocation {
     /// `run:`, through `sh -c`.
     Shell(String),
     /// `argv:`, a program and its arguments, no shell; never empty.
     Argv(Vec<String>),
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Invocation {
     /// The command as one line a person could paste into a shell.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Command::Shell(script) => f.write_str(script),
-            Command::Argv(args) => {
+            Invocation::Shell(script) => f.write_str(script),
+            Invocation::Argv(args) => {
                 for (i, arg) in args.iter().enumerate() {
                     if i > 0 {
                         f.write_str(" ")?;
@@ -237,7 +238,7 @@ mod tests {
 
     #[test]
     fn argv_commands_display_quoted() {
-        let cmd = Command::Argv(vec![
+        let cmd = Invocation::Argv(vec![
             "python3".into(),
             "-c".into(),
             "print('hi there')".into(),
@@ -248,7 +249,7 @@ mod tests {
             cmd.to_string(),
             r#"python3 -c 'print('\''hi there'\'')' '' --out=a/b.txt"#
         );
-        assert_eq!(Command::Shell("a | b".into()).to_string(), "a | b");
+        assert_eq!(Invocation::Shell("a | b".into()).to_string(), "a | b");
     }
 
     #[test]

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::model::{Command, CommentPolicy, GithubConfig, SUPPORTED_VERSIONS};
-use super::suggest::{nearest, same_word};
+use super::did_you_mean::{nearest, same_word};
+use super::model::{CommentPolicy, GithubConfig, Invocation, SUPPORTED_VERSIONS};
 use super::yaml::{Kind, Locator, Node, Position};
 use crate::units::{self, UnitError};
 
@@ -74,7 +74,7 @@ pub(crate) struct RawBenchmark {
     pub name: String,
     /// Line of `name:`.
     pub line: usize,
-    pub command: Command,
+    pub command: Invocation,
     pub settings: RawSettings,
 }
 
@@ -489,13 +489,13 @@ impl Reader<'_> {
                     run = Some(entry);
                     let value = self.run(entry);
                     ok &= value.is_some();
-                    command = command.or(value.map(Command::Shell));
+                    command = command.or(value.map(Invocation::Shell));
                 }
                 "argv" => {
                     argv = Some(entry);
                     let value = self.argv(entry);
                     ok &= value.is_some();
-                    command = command.or(value.map(Command::Argv));
+                    command = command.or(value.map(Invocation::Argv));
                 }
                 _ => {}
             }
