@@ -27,7 +27,7 @@ pub use model::{
     Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
     DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY, DEFAULT_RUNS,
     DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Invocation, Regression,
-    ResolvedBenchmark, SUPPORTED_VERSIONS,
+    ResolvedBenchmark, SUPPORTED_VERSIONS, UnknownCommentPolicy,
 };
 pub use schema::json_schema;
 pub use starter::STARTER_CONFIG;

@@ -200,6 +200,9 @@ impl CommentPolicy {
         CommentPolicy::Never,
     ];
 
+    /// Every name, for messages.
+    pub(crate) const CHOICES: &'static str = "always, on-change, on-failure or never";
+
     /// The name used in `memgate.yml` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -218,19 +221,20 @@ impl fmt::Display for CommentPolicy {
 }
 
 impl std::str::FromStr for CommentPolicy {
-    type Err = String;
+    type Err = UnknownCommentPolicy;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, UnknownCommentPolicy> {
         CommentPolicy::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown comment policy `{s}` (expected always, on-change, on-failure or never)"
-                )
-            })
+            .ok_or_else(|| UnknownCommentPolicy(s.to_string()))
     }
 }
+
+/// A comment policy that memgate does not know (the text as given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown comment policy `{0}` (expected {choices})", choices = CommentPolicy::CHOICES)]
+pub struct UnknownCommentPolicy(pub String);
 
 #[cfg(test)]
 mod tests {
