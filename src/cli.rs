@@ -253,6 +253,7 @@ fn parse_headroom(text: &str) -> Result<f64, String> {
 
 fn parse_comment_policy(text: &str) -> Result<crate::config::CommentPolicy, String> {
     text.parse()
+        .map_err(|err: crate::config::UnknownCommentPolicy| err.to_string())
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use memgate::config::{self, Budget, BudgetLines, Command, CommentPolicy, Regression};
+use memgate::config::{self, Budget, BudgetLines, CommentPolicy, Invocation, Regression};
 
 const MIB: u64 = 1 << 20;
 
@@ -145,7 +145,7 @@ fn valid_full_config_resolves_field_by_field() {
     assert_eq!(train.name, "train-float32");
     assert_eq!(
         train.command,
-        Command::Shell(".memgate/venv/bin/python train.py --dtype float32".into())
+        Invocation::Shell(".memgate/venv/bin/python train.py --dtype float32".into())
     );
     assert_eq!(train.cwd, folder.join("examples"));
     let env: BTreeMap<String, String> = [("OMP_NUM_THREADS", "1"), ("PYTHONHASHSEED", "0")]
@@ -191,7 +191,7 @@ fn valid_full_config_resolves_field_by_field() {
     assert_eq!(loader.name, "loader");
     assert_eq!(
         loader.command,
-        Command::Argv(vec![
+        Invocation::Argv(vec![
             "python3".into(),
             "loader.py".into(),
             "--workers".into(),

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::cli::CheckArgs;
 use crate::compare;
-use crate::config::{self, Command, Config, ResolvedBenchmark};
+use crate::config::{self, Config, Invocation, ResolvedBenchmark};
 use crate::github::Publish;
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
 use crate::report::terminal;
@@ -293,8 +293,8 @@ fn launch_spec(benchmark: &ResolvedBenchmark, args: &CheckArgs) -> RunSpec {
     RunSpec {
         launch: Launch {
             argv: match &benchmark.command {
-                Command::Shell(line) => vec!["sh".into(), "-c".into(), line.clone()],
-                Command::Argv(argv) => argv.clone(),
+                Invocation::Shell(line) => vec!["sh".into(), "-c".into(), line.clone()],
+                Invocation::Argv(argv) => argv.clone(),
             },
             cwd: Some(benchmark.cwd.clone()),
             env: benchmark
@@ -428,9 +428,9 @@ fn budget_figures(benchmark: &ResolvedBenchmark) -> Option<BudgetFigures> {
     })
 }
 
-fn command_text(command: &Command) -> String {
+fn command_text(command: &Invocation) -> String {
     match command {
-        Command::Shell(line) => line.clone(),
-        Command::Argv(argv) => super::run::shell_words(argv),
+        Invocation::Shell(line) => line.clone(),
+        Invocation::Argv(argv) => super::run::shell_words(argv),
     }
 }

@@ -1,7 +1,8 @@
-//! `memgate.yml`: the file's model, its loader and its JSON Schema (DESIGN §3).
+//! `memgate.yml`: the file's model, its loader and its JSON Schema. The format, for users, is in
+//! README.md (`memgate.yml`).
 //!
 //! Loading goes in passes: YAML text → a tree of nodes that know their line and column
-//! (`yaml.rs`) → checked sections, every problem noted with its position (`read.rs`) → benchmarks
+//! (`yaml.rs`) → checked sections, every problem noted with its position (`read/`) → benchmarks
 //! with defaults applied (`resolve.rs`). A file with any problem gives [`ConfigErrors`], all of
 //! them at once, in file order.
 //!
@@ -11,23 +12,23 @@
 //! `version` means version 1. `cwd` (in `defaults` or a benchmark) is relative to the config file's
 //! folder, which is also the default.
 
+mod did_you_mean;
 mod error;
 mod model;
 mod read;
 mod resolve;
 mod schema;
 mod starter;
-mod suggest;
 mod yaml;
 
 use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
-    Budget, BudgetLines, Command, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
+    Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
     DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY, DEFAULT_RUNS,
-    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Regression, ResolvedBenchmark,
-    SUPPORTED_VERSIONS,
+    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Invocation, Regression,
+    ResolvedBenchmark, SUPPORTED_VERSIONS, UnknownCommentPolicy,
 };
 pub use schema::json_schema;
 pub use starter::STARTER_CONFIG;
@@ -41,10 +42,10 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
         } else {
             ""
         };
-        whole_file(&file, format!("cannot read the file: {err}{hint}"))
+        one_error(&file, None, format!("cannot read the file: {err}{hint}"))
     })?;
     let source = String::from_utf8(source)
-        .map_err(|err| whole_file(&file, format!("the file is not UTF-8 text: {err}")))?;
+        .map_err(|err| one_error(&file, None, format!("the file is not UTF-8 text: {err}")))?;
     parse(&source, path)
 }
 
@@ -54,20 +55,16 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigErrors> {
     let file = path.display().to_string();
     let root = yaml::parse(source).map_err(|err| {
         let message = syntax_hint(&err.message, source, err.position);
-        ConfigErrors::new(vec![ConfigError {
-            file: file.clone(),
-            position: err.position,
-            message: format!("invalid YAML: {message}"),
-        }])
+        one_error(&file, err.position, format!("invalid YAML: {message}"))
     })?;
     let raw = read::read(&root, source).map_err(|problems| {
         ConfigErrors::new(
             problems
                 .into_iter()
-                .map(|(position, message)| ConfigError {
+                .map(|problem| ConfigError {
                     file: file.clone(),
-                    position,
-                    message,
+                    position: problem.position,
+                    message: problem.message,
                 })
                 .collect(),
         )
@@ -87,10 +84,11 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigErrors> {
     })
 }
 
-fn whole_file(file: &str, message: String) -> ConfigErrors {
+/// A file with one problem: unreadable, not text, or not YAML.
+fn one_error(file: &str, position: Option<Position>, message: String) -> ConfigErrors {
     ConfigErrors::new(vec![ConfigError {
         file: file.to_string(),
-        position: None,
+        position,
         message,
     }])
 }

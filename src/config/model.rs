@@ -51,7 +51,7 @@ impl Config {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedBenchmark {
     pub name: String,
-    pub command: Command,
+    pub command: Invocation,
     /// Absolute; `cwd:` is relative to the config file's folder, which is also the default.
     pub cwd: PathBuf,
     /// Added to memgate's own environment; `defaults.env` and the benchmark's `env` merged, the
@@ -75,21 +75,22 @@ pub struct ResolvedBenchmark {
     pub budget_lines: BudgetLines,
 }
 
-/// How a benchmark is started.
+/// How a benchmark is started: a shell line or a program and its arguments. (Not a subcommand of
+/// the command line, which is `cli::Command`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Invocation {
     /// `run:`, through `sh -c`.
     Shell(String),
     /// `argv:`, a program and its arguments, no shell; never empty.
     Argv(Vec<String>),
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Invocation {
     /// The command as one line a person could paste into a shell.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Command::Shell(script) => f.write_str(script),
-            Command::Argv(args) => {
+            Invocation::Shell(script) => f.write_str(script),
+            Invocation::Argv(args) => {
                 for (i, arg) in args.iter().enumerate() {
                     if i > 0 {
                         f.write_str(" ")?;
@@ -199,6 +200,9 @@ impl CommentPolicy {
         CommentPolicy::Never,
     ];
 
+    /// Every name, for messages.
+    pub(crate) const CHOICES: &'static str = "always, on-change, on-failure or never";
+
     /// The name used in `memgate.yml` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -217,19 +221,20 @@ impl fmt::Display for CommentPolicy {
 }
 
 impl std::str::FromStr for CommentPolicy {
-    type Err = String;
+    type Err = UnknownCommentPolicy;
 
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, UnknownCommentPolicy> {
         CommentPolicy::ALL
             .into_iter()
             .find(|p| p.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown comment policy `{s}` (expected always, on-change, on-failure or never)"
-                )
-            })
+            .ok_or_else(|| UnknownCommentPolicy(s.to_string()))
     }
 }
+
+/// A comment policy that memgate does not know (the text as given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown comment policy `{0}` (expected {choices})", choices = CommentPolicy::CHOICES)]
+pub struct UnknownCommentPolicy(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -237,7 +242,7 @@ mod tests {
 
     #[test]
     fn argv_commands_display_quoted() {
-        let cmd = Command::Argv(vec![
+        let cmd = Invocation::Argv(vec![
             "python3".into(),
             "-c".into(),
             "print('hi there')".into(),
@@ -248,7 +253,7 @@ mod tests {
             cmd.to_string(),
             r#"python3 -c 'print('\''hi there'\'')' '' --out=a/b.txt"#
         );
-        assert_eq!(Command::Shell("a | b".into()).to_string(), "a | b");
+        assert_eq!(Invocation::Shell("a | b".into()).to_string(), "a | b");
     }
 
     #[test]

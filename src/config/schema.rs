@@ -29,37 +29,19 @@ fn percent_pattern() -> String {
     format!(r"^\s*{NUMBER}\s*%\s*$")
 }
 
+/// A mapping that may be left empty and takes no other keys than `properties`.
+fn closed_section(description: &str, properties: Value) -> Value {
+    json!({
+        "description": description,
+        "type": ["object", "null"],
+        "additionalProperties": false,
+        "properties": properties
+    })
+}
+
 /// The JSON Schema of `memgate.yml`.
 pub fn json_schema() -> Value {
     let settings = settings_properties();
-    let mut benchmark_properties = Map::new();
-    benchmark_properties.insert(
-        "name".into(),
-        json!({
-            "type": "string",
-            "minLength": 1,
-            "description": "Unique name of the benchmark; `memgate check NAME` runs only this one."
-        }),
-    );
-    benchmark_properties.insert(
-        "run".into(),
-        json!({
-            "type": "string",
-            "minLength": 1,
-            "description": "The command to measure, run through `sh -c`. Give either `run` or `argv`."
-        }),
-    );
-    benchmark_properties.insert(
-        "argv".into(),
-        json!({
-            "type": "array",
-            "items": { "type": "string" },
-            "minItems": 1,
-            "description": "The program to measure and its arguments, run without a shell. Give either `run` or `argv`."
-        }),
-    );
-    benchmark_properties.extend(settings.clone());
-
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "memgate.yml",
@@ -72,12 +54,10 @@ pub fn json_schema() -> Value {
                 "description": "Version of this file's format. Only 1 exists; 1 when left out.",
                 "enum": [1]
             },
-            "defaults": {
-                "description": "Settings for every benchmark; a benchmark's own value wins, key by key (`budget`, `regression` and `env` field by field).",
-                "type": ["object", "null"],
-                "additionalProperties": false,
-                "properties": Value::Object(settings)
-            },
+            "defaults": closed_section(
+                "Settings for every benchmark; a benchmark's own value wins, key by key (`budget`, `regression` and `env` field by field).",
+                Value::Object(settings.clone()),
+            ),
             "setup": {
                 "description": "Shell commands run once, in order, before any benchmark, from the config file's folder; a failure stops the run.",
                 "type": ["array", "null"],
@@ -89,70 +69,105 @@ pub fn json_schema() -> Value {
                 "minItems": 1,
                 "items": { "$ref": "#/definitions/benchmark" }
             },
-            "github": {
-                "description": "How memgate reports on GitHub pull requests.",
-                "type": ["object", "null"],
-                "additionalProperties": false,
-                "properties": {
-                    "comment": {
-                        "description": "When to post or update the pull-request comment. Default: always (one comment, edited in place).",
-                        "enum": ["always", "on-change", "on-failure", "never"],
-                        "default": "always"
-                    },
-                    "comment_author": {
-                        "description": "Login of the account whose comment memgate updates (e.g. `github-actions[bot]`); default: the token's account.",
-                        "type": "string",
-                        "minLength": 1
-                    }
-                }
-            }
+            "github": github_section()
         },
-        "definitions": {
-            "benchmark": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "oneOf": [
-                    { "required": ["run"] },
-                    { "required": ["argv"] }
-                ],
-                "properties": Value::Object(benchmark_properties)
-            },
-            "size": {
-                "description": "A size: a number and a unit, B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000), case-insensitive; decimals allowed (`1.5GiB`); 0 needs no unit.",
-                "anyOf": [
-                    { "type": "string", "pattern": size_pattern() },
-                    { "const": 0 }
-                ],
-                "examples": ["400MiB", "1.5GiB", "512KB"]
-            },
-            "duration": {
-                "description": "A duration: a number and a unit, ms, s, m or h (`10ms`, `1.5s`, `2m 30s`).",
-                "type": "string",
-                "pattern": duration_pattern(),
-                "examples": ["10ms", "30s", "10m"]
-            },
-            "rate": {
-                "description": "A rate: a size per s or min (`2MiB/s`, `60MiB/min`); 0 needs no unit.",
-                "anyOf": [
-                    { "type": "string", "pattern": rate_pattern() },
-                    { "const": 0 }
-                ],
-                "examples": ["2MiB/s", "60MiB/min"]
-            },
-            "percent": {
-                "description": "A percentage (`10%`).",
-                "type": "string",
-                "pattern": percent_pattern(),
-                "examples": ["10%", "2.5%"]
-            }
-        }
+        "definitions": definitions(settings)
     })
+}
+
+/// `github:`.
+fn github_section() -> Value {
+    closed_section(
+        "How memgate reports on GitHub pull requests.",
+        json!({
+            "comment": {
+                "description": "When to post or update the pull-request comment. Default: always (one comment, edited in place).",
+                "enum": ["always", "on-change", "on-failure", "never"],
+                "default": "always"
+            },
+            "comment_author": {
+                "description": "Login of the account whose comment memgate updates (e.g. `github-actions[bot]`); default: the token's account.",
+                "type": "string",
+                "minLength": 1
+            }
+        }),
+    )
+}
+
+/// A benchmark (its own keys and the shared `settings`) and the units.
+fn definitions(settings: Map<String, Value>) -> Value {
+    let mut benchmark_properties = object(json!({
+        "name": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Unique name of the benchmark; `memgate check NAME` runs only this one."
+        },
+        "run": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The command to measure, run through `sh -c`. Give either `run` or `argv`."
+        },
+        "argv": {
+            "type": "array",
+            "items": { "type": "string" },
+            "minItems": 1,
+            "description": "The program to measure and its arguments, run without a shell. Give either `run` or `argv`."
+        }
+    }));
+    benchmark_properties.extend(settings);
+    let mut definitions = object(json!({
+        "benchmark": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name"],
+            "oneOf": [
+                { "required": ["run"] },
+                { "required": ["argv"] }
+            ],
+            "properties": Value::Object(benchmark_properties)
+        }
+    }));
+    definitions.extend(unit_definitions());
+    Value::Object(definitions)
+}
+
+/// Sizes, durations, rates and percentages.
+fn unit_definitions() -> Map<String, Value> {
+    object(json!({
+        "size": {
+            "description": "A size: a number and a unit, B, KiB, MiB, GiB, TiB (powers of 1024) or KB, MB, GB, TB (powers of 1000), case-insensitive; decimals allowed (`1.5GiB`); 0 needs no unit.",
+            "anyOf": [
+                { "type": "string", "pattern": size_pattern() },
+                { "const": 0 }
+            ],
+            "examples": ["400MiB", "1.5GiB", "512KB"]
+        },
+        "duration": {
+            "description": "A duration: a number and a unit, ms, s, m or h (`10ms`, `1.5s`, `2m 30s`).",
+            "type": "string",
+            "pattern": duration_pattern(),
+            "examples": ["10ms", "30s", "10m"]
+        },
+        "rate": {
+            "description": "A rate: a size per s or min (`2MiB/s`, `60MiB/min`); 0 needs no unit.",
+            "anyOf": [
+                { "type": "string", "pattern": rate_pattern() },
+                { "const": 0 }
+            ],
+            "examples": ["2MiB/s", "60MiB/min"]
+        },
+        "percent": {
+            "description": "A percentage (`10%`).",
+            "type": "string",
+            "pattern": percent_pattern(),
+            "examples": ["10%", "2.5%"]
+        }
+    }))
 }
 
 /// The keys a benchmark and `defaults` share.
 fn settings_properties() -> Map<String, Value> {
-    let value = json!({
+    let mut settings = object(json!({
         "cwd": {
             "description": "Working folder, relative to the config file's folder (the default).",
             "type": "string",
@@ -185,54 +200,65 @@ fn settings_properties() -> Map<String, Value> {
             "description": "Labels for the benchmark.",
             "type": ["array", "null"],
             "items": { "type": "string", "minLength": 1 }
-        },
-        "budget": {
-            "description": "Limits; a run that exceeds one fails the gate. No limit where left out.",
-            "type": ["object", "null"],
-            "additionalProperties": false,
-            "properties": {
-                "peak": {
-                    "description": "Largest memory use of the whole process tree.",
-                    "$ref": "#/definitions/size"
-                },
-                "steady": {
-                    "description": "Median memory use after warm-up and before teardown.",
-                    "$ref": "#/definitions/size"
-                },
-                "growth": {
-                    "description": "Leak slope allowed.",
-                    "$ref": "#/definitions/rate"
-                },
-                "warn_at": {
-                    "description": "Status `warn` (still a pass) above this share of a budget; above 0% and at most 100%. Default: 90%.",
-                    "$ref": "#/definitions/percent"
-                },
-                "include_file": {
-                    "description": "Whether budgets count file-backed pages (page cache, mmap'd files) too, not only anonymous and shared memory. Default: false.",
-                    "type": "boolean"
-                }
-            }
-        },
-        "regression": {
-            "description": "Thresholds against the baseline (the pull request's base), when there is one.",
-            "type": ["object", "null"],
-            "additionalProperties": false,
-            "properties": {
-                "peak": {
-                    "description": "A peak more than this above the baseline's is a regression. Default: 10%.",
-                    "$ref": "#/definitions/percent"
-                },
-                "steady": {
-                    "description": "A steady state more than this above the baseline's is a regression. Default: 10%.",
-                    "$ref": "#/definitions/percent"
-                },
-                "min_delta": {
-                    "description": "Smaller absolute changes are never regressions. Default: 8MiB.",
-                    "$ref": "#/definitions/size"
-                }
-            }
         }
-    });
+    }));
+    settings.insert("budget".into(), budget_section());
+    settings.insert("regression".into(), regression_section());
+    settings
+}
+
+/// `budget:`.
+fn budget_section() -> Value {
+    closed_section(
+        "Limits; a run that exceeds one fails the gate. No limit where left out.",
+        json!({
+            "peak": {
+                "description": "Largest memory use of the whole process tree.",
+                "$ref": "#/definitions/size"
+            },
+            "steady": {
+                "description": "Median memory use after warm-up and before teardown.",
+                "$ref": "#/definitions/size"
+            },
+            "growth": {
+                "description": "Leak slope allowed.",
+                "$ref": "#/definitions/rate"
+            },
+            "warn_at": {
+                "description": "Status `warn` (still a pass) above this share of a budget; above 0% and at most 100%. Default: 90%.",
+                "$ref": "#/definitions/percent"
+            },
+            "include_file": {
+                "description": "Whether budgets count file-backed pages (page cache, mmap'd files) too, not only anonymous and shared memory. Default: false.",
+                "type": "boolean"
+            }
+        }),
+    )
+}
+
+/// `regression:`.
+fn regression_section() -> Value {
+    closed_section(
+        "Thresholds against the baseline (the pull request's base), when there is one.",
+        json!({
+            "peak": {
+                "description": "A peak more than this above the baseline's is a regression. Default: 10%.",
+                "$ref": "#/definitions/percent"
+            },
+            "steady": {
+                "description": "A steady state more than this above the baseline's is a regression. Default: 10%.",
+                "$ref": "#/definitions/percent"
+            },
+            "min_delta": {
+                "description": "Smaller absolute changes are never regressions. Default: 8MiB.",
+                "$ref": "#/definitions/size"
+            }
+        }),
+    )
+}
+
+/// The map of a `json!` object literal.
+fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
         _ => unreachable!("an object literal"),

@@ -44,7 +44,7 @@ fn built_in_defaults_apply() {
     assert_eq!(config.github.comment, CommentPolicy::Always);
     let b = &config.benchmarks[0];
     assert_eq!(b.name, "a");
-    assert_eq!(b.command, Command::Shell("echo hi".into()));
+    assert_eq!(b.command, Invocation::Shell("echo hi".into()));
     assert_eq!(b.cwd, PathBuf::from("/repo"));
     assert!(b.env.is_empty());
     assert_eq!(b.timeout, Duration::from_secs(600));
@@ -137,7 +137,7 @@ benchmarks:
     let b = &config.benchmarks[1];
     assert_eq!(
         b.command,
-        Command::Argv(vec!["python3".into(), "train.py".into()])
+        Invocation::Argv(vec!["python3".into(), "train.py".into()])
     );
     assert_eq!(b.cwd, PathBuf::from("/abs/elsewhere"));
     assert_eq!(b.runs, 5);
@@ -211,7 +211,7 @@ fn starter_config_loads_cleanly() {
     assert_eq!(config.benchmarks.len(), 1);
     let b = &config.benchmarks[0];
     assert_eq!(b.name, "example");
-    assert!(matches!(&b.command, Command::Shell(s) if s.starts_with("python3 -c")));
+    assert!(matches!(&b.command, Invocation::Shell(s) if s.starts_with("python3 -c")));
     assert_eq!(b.budget.peak, Some(400 * MIB));
     assert_eq!(b.budget.steady, Some(300 * MIB));
     assert_eq!(b.budget.growth, Some(2.0 * MIB as f64));

@@ -1,4 +1,5 @@
-//! "Did you mean …?": the known word nearest to a misspelt one.
+//! "Did you mean …?": the known word nearest to a misspelt one, for unknown keys and values in
+//! `memgate.yml`; unrelated to the budgets that `memgate check` suggests from measurements.
 
 /// The optimal-string-alignment distance between `a` and `b` (Levenshtein plus swaps of two
 /// neighbouring characters), counted in characters.

@@ -1,0 +1,90 @@
+//! Values with a unit: sizes, durations, rates and percentages, parsed by `crate::units`.
+
+use std::time::Duration;
+
+use super::{Entry, Reader};
+use crate::config::yaml::Kind;
+use crate::units::{self, Quantity, UnitError};
+
+/// What a message asks for when the value is not even a scalar.
+fn such_as(quantity: Quantity) -> &'static str {
+    match quantity {
+        Quantity::Size => "a size such as `400MiB`",
+        Quantity::Duration => "a duration such as `10m` or `10ms`",
+        Quantity::Rate => "a rate such as `2MiB/s`",
+        Quantity::Percentage => "a percentage such as `10%`",
+    }
+}
+
+/// `; for a fraction of 0.9, write `90%`` for a percentage written as a fraction in (0, 1].
+fn fraction_hint(kind: &Kind, text: &str) -> String {
+    match *kind {
+        Kind::Float(x) if x > 0.0 && x <= 1.0 => {
+            let percent = format!("{:.4}", x * 100.0);
+            let percent = percent.trim_end_matches('0').trim_end_matches('.');
+            format!("; for a fraction of {text}, write `{percent}%`")
+        }
+        _ => String::new(),
+    }
+}
+
+impl Reader<'_> {
+    /// The scalar's text through `parse`; a value that is no scalar, or does not parse, is
+    /// reported.
+    fn quantity<T>(
+        &mut self,
+        entry: &Entry,
+        quantity: Quantity,
+        parse: fn(&str) -> Result<T, UnitError>,
+    ) -> Option<T> {
+        let Some(text) = entry.value.scalar_text() else {
+            self.expected(entry, such_as(quantity));
+            return None;
+        };
+        match parse(&text) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                let mut message =
+                    format!("invalid {quantity} `{text}` for `{}`: {err}", entry.path);
+                if quantity == Quantity::Percentage {
+                    message.push_str(&fraction_hint(&entry.value.kind, &text));
+                }
+                self.report(entry.value, message);
+                None
+            }
+        }
+    }
+
+    pub(super) fn duration(&mut self, entry: &Entry, nonzero: bool) -> Option<Duration> {
+        let duration = self.quantity(entry, Quantity::Duration, units::parse_duration)?;
+        if nonzero && duration.is_zero() {
+            return self.refuse(entry, format!("`{}` must be greater than zero", entry.path));
+        }
+        Some(duration)
+    }
+
+    pub(super) fn size(&mut self, entry: &Entry) -> Option<u64> {
+        self.quantity(entry, Quantity::Size, units::parse_size)
+    }
+
+    /// A size that is a limit: zero would fail every run.
+    pub(super) fn budget_size(&mut self, entry: &Entry) -> Option<u64> {
+        let bytes = self.size(entry)?;
+        if bytes == 0 {
+            let message = format!(
+                "`{}` is 0, which every run would exceed; leave it out for no limit",
+                entry.path
+            );
+            return self.refuse(entry, message);
+        }
+        Some(bytes)
+    }
+
+    pub(super) fn rate(&mut self, entry: &Entry) -> Option<f64> {
+        self.quantity(entry, Quantity::Rate, units::parse_rate)
+    }
+
+    pub(super) fn percent(&mut self, entry: &Entry) -> Option<f64> {
+        self.quantity(entry, Quantity::Percentage, units::parse_percent)
+    }
+}
