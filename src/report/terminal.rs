@@ -25,13 +25,7 @@ pub fn render(results: &Results, color: bool) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let paint = |style: Style, text: &str| {
-        if color {
-            format!("{}{text}{}", style.render(), style.render_reset())
-        } else {
-            text.to_string()
-        }
-    };
+    let paint = |style: Style, text: &str| paint(color, style, text);
     let line = |cells: &[String], styles: &[Style]| {
         let mut out = String::new();
         for (i, cell) in cells.iter().enumerate() {
@@ -93,6 +87,15 @@ fn row(b: &BenchmarkView, compared: bool) -> Vec<String> {
     cells
 }
 
+/// `text` in `style` when `color`, else as it is.
+fn paint(color: bool, style: Style, text: &str) -> String {
+    if color {
+        format!("{}{text}{}", style.render(), style.render_reset())
+    } else {
+        text.to_string()
+    }
+}
+
 fn status_style(status: Status) -> Style {
     let color = match status {
         Status::Pass => AnsiColor::Green,
@@ -123,12 +126,7 @@ pub fn summary_line(suite: &SuiteView, color: bool) -> String {
     } else {
         "the gate failed"
     };
-    let verdict = if color {
-        let style = status_style(status);
-        format!("{}{verdict}{}", style.render(), style.render_reset())
-    } else {
-        verdict.to_string()
-    };
+    let verdict = paint(color, status_style(status), verdict);
     let n = suite.benchmarks.len();
     format!(
         "memgate: {n} benchmark{} — {}: {verdict}\n",
