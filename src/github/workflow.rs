@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::report::markdown;
+use crate::report::{escape, markdown};
 use crate::results::{BenchmarkResult, CheckKind, Metric, Results, Status};
 
 /// GitHub shows at most this much of one step's summary (1 MiB).
@@ -135,7 +135,7 @@ pub fn annotations(results: &Results, config: &Config, file: &str) -> Vec<Annota
 }
 
 fn shorten(name: &str) -> String {
-    markdown::shorten(name, 80)
+    escape::shorten(name, 80)
 }
 
 /// The line of the budget figure behind the first failing (or warning) budget check.

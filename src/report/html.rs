@@ -4,8 +4,11 @@
 //! Everything from the user's files is HTML-escaped.
 
 use crate::report::chart;
-use crate::report::markdown::{self, Inline, budget_share, change_vs_base, shorten, status_icon};
-use crate::results::{BenchmarkResult, Comparison, Results};
+use crate::report::escape::{html, html_block, shorten};
+use crate::report::headline::{self, Inline};
+use crate::report::text::{self, cpus};
+use crate::report::view::{BenchmarkView, SuiteView};
+use crate::results::{Results, RunResult};
 use crate::units::{format_rate, format_size};
 
 const STYLE: &str = "\
@@ -24,38 +27,9 @@ footer{color:#666;font-size:.85rem;margin-top:2rem}";
 
 /// Names in `<code>`, messages as text; both escaped.
 const HTML: Inline = Inline {
-    name: |name| format!("<code>{}</code>", escape(&shorten(name, 80))),
-    text: |text| escape(&shorten(text, 300)),
+    name: |name| format!("<code>{}</code>", html(&shorten(name, 80))),
+    text: |text| html(&shorten(text, 300)),
 };
-
-/// The page.
-pub fn render(results: &Results) -> String {
-    let verdict = markdown::verdict(results, &HTML);
-    let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    out.push_str(&format!(
-        "<title>memgate: {}</title>\n",
-        escape(&markdown::verdict(results, &PLAIN))
-    ));
-    out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
-    out.push_str(&format!("<h1>{verdict}</h1>\n"));
-    if let Some(line) = markdown::base_line(results, &HTML) {
-        out.push_str(&format!("<p>{line}</p>\n"));
-    }
-    if !results.benchmarks.is_empty() {
-        out.push_str(&table(results));
-        out.push_str("<h2>Peak memory</h2>\n");
-        out.push_str(&chart::summary_svg(results));
-        out.push_str("<h2>Benchmarks</h2>\n");
-        for (b, stem) in results.benchmarks.iter().zip(chart::file_stems(results)) {
-            out.push_str(&details(b, &stem));
-        }
-    }
-    out.push_str(&format!("<footer>{}</footer>\n", environment(results)));
-    out.push_str("</body>\n</html>\n");
-    out
-}
 
 /// Plain text, for the page's `<title>` (escaped there as a whole).
 const PLAIN: Inline = Inline {
@@ -63,32 +37,62 @@ const PLAIN: Inline = Inline {
     text: |text| shorten(text, 200),
 };
 
-fn table(results: &Results) -> String {
-    let with_base = markdown::has_base(results);
+/// The page.
+pub fn render(results: &Results) -> String {
+    let suite = SuiteView::new(results);
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    out.push_str(&format!(
+        "<title>memgate: {}</title>\n",
+        html(&headline::verdict(&suite, &PLAIN))
+    ));
+    out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
+    out.push_str(&format!("<h1>{}</h1>\n", headline::verdict(&suite, &HTML)));
+    if let Some(line) = headline::base_line(&suite, &HTML) {
+        out.push_str(&format!("<p>{line}</p>\n"));
+    }
+    if !suite.benchmarks.is_empty() {
+        out.push_str(&table(&suite));
+        out.push_str("<h2>Peak memory</h2>\n");
+        out.push_str(&chart::summary_svg_for(&suite));
+        out.push_str("<h2>Benchmarks</h2>\n");
+        for b in &suite.benchmarks {
+            out.push_str(&details(b));
+        }
+    }
+    out.push_str(&format!("<footer>{}</footer>\n", environment(&suite)));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+fn table(suite: &SuiteView) -> String {
     let mut out = String::from(
         "<table>\n<thead><tr><th>status</th><th>benchmark</th><th>peak</th><th>steady</th>\
          <th>growth</th><th>budget use</th>",
     );
-    if with_base {
+    if suite.has_base {
         out.push_str("<th>vs base</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for (b, stem) in results.benchmarks.iter().zip(chart::file_stems(results)) {
+    for b in &suite.benchmarks {
         out.push_str(&format!(
-            "<tr class=\"{}\"><td>{} {}</td><td><a href=\"#b-{}\"><code>{}</code></a></td>\
+            "<tr class=\"{}\"><td>{}</td><td><a href=\"#b-{}\"><code>{}</code></a></td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             b.status.as_str(),
-            status_icon(b.status),
-            b.status.as_str(),
-            stem,
-            escape(&shorten(&b.name, 80)),
-            format_size(b.peak_bytes),
-            format_size(b.steady_bytes),
-            format_rate(b.growth_bytes_per_sec),
-            budget_share(b).map_or_else(|| "—".to_string(), |s| format!("{:.0}%", s * 100.0)),
+            text::status_with_icon(b.status),
+            b.stem,
+            html(&shorten(b.name, 80)),
+            format_size(b.figures.peak_bytes),
+            format_size(b.figures.steady_bytes),
+            format_rate(b.figures.growth_bytes_per_sec),
+            text::share(b.budget_share),
         ));
-        if with_base {
-            out.push_str(&format!("<td>{}</td>", escape(&change_vs_base(b))));
+        if suite.has_base {
+            out.push_str(&format!(
+                "<td>{}</td>",
+                html(&text::peak_change_with_size(b))
+            ));
         }
         out.push_str("</tr>\n");
     }
@@ -96,143 +100,108 @@ fn table(results: &Results) -> String {
     out
 }
 
-/// One benchmark's section; `stem` (its chart file stem: unique, safe in an attribute) makes its
-/// id, which the table links to.
-fn details(b: &BenchmarkResult, stem: &str) -> String {
-    let mut out = String::new();
+/// One benchmark's section; its chart file stem (unique, safe in an attribute) makes its id, which
+/// the table links to.
+fn details(b: &BenchmarkView) -> String {
     let open = if b.status.passes() { "" } else { " open" };
-    let summary = match &b.reason {
-        Some(reason) => escape(&shorten(reason, 300)),
-        None => format!("peak {}", format_size(b.peak_bytes)),
+    let summary = match b.reason {
+        Some(reason) => html(&shorten(reason, 300)),
+        None => format!("peak {}", format_size(b.figures.peak_bytes)),
     };
-    out.push_str(&format!(
-        "<details id=\"b-{stem}\"{open}>\n<summary>{} <code>{}</code>: {summary}</summary>\n",
-        status_icon(b.status),
-        escape(&shorten(&b.name, 120)),
-    ));
-    out.push_str(&chart::timeline_svg(b));
-    out.push_str(&format!(
-        "<p>Peak {}, steady {}, growth {}",
-        format_size(b.peak_bytes),
-        format_size(b.steady_bytes),
-        format_rate(b.growth_bytes_per_sec)
-    ));
-    if let Some((low, high)) = b.peak_spread_bytes {
-        out.push_str(&format!(
-            "; peak over the runs {}–{}",
-            format_size(low),
-            format_size(high)
-        ));
-    }
-    out.push_str(&format!("; method {}.", b.method));
-    if let Some(base) = &b.baseline {
-        out.push_str(&format!(
-            " Base: peak {}, steady {}, growth {}; peak {}.",
-            format_size(base.peak_bytes),
-            format_size(base.steady_bytes),
-            format_rate(base.growth_bytes_per_sec),
-            escape(&change_vs_base(b))
-        ));
-    } else if b.comparison == Some(Comparison::New) {
-        out.push_str(" New: the base has no benchmark of this name.");
-    }
-    out.push_str("</p>\n");
+    let mut out = format!(
+        "<details id=\"b-{}\"{open}>\n<summary>{} <code>{}</code>: {summary}</summary>\n",
+        b.stem,
+        text::status_icon(b.status),
+        html(&shorten(b.name, 120)),
+    );
+    out.push_str(&chart::timeline_svg_for(b));
+    out.push_str(&facts(b));
     if !b.checks.is_empty() {
         out.push_str("<ul>\n");
-        for c in &b.checks {
-            let mut text = escape(&markdown::check_text(c));
+        for c in b.checks {
+            let mut text = html(&text::check_text(c));
             if let Some(detail) = &c.detail {
-                text.push_str(&format!(" ({})", escape(&shorten(detail, 300))));
+                text.push_str(&format!(" ({})", html(&shorten(detail, 300))));
             }
             out.push_str(&format!("<li>{text}</li>\n"));
         }
         out.push_str("</ul>\n");
     }
-    if !b.runs.is_empty() {
-        out.push_str(
-            "<table>\n<thead><tr><th>run</th><th>peak</th><th>steady</th><th>growth</th>\
-             <th>duration</th><th>processes</th><th>samples</th><th>ending</th></tr></thead>\n<tbody>\n",
-        );
-        for (i, run) in b.runs.iter().enumerate() {
-            out.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2} s</td><td>{}</td>\
-                 <td>{}</td><td>{}</td></tr>\n",
-                i + 1,
-                format_size(run.peak_bytes),
-                format_size(run.steady_bytes),
-                format_rate(run.growth_bytes_per_sec),
-                run.duration_secs,
-                run.processes,
-                run.samples,
-                escape(&run.ending().to_string()),
-            ));
-        }
-        out.push_str("</tbody>\n</table>\n");
-        let notes: Vec<String> = super::run_notes(b, 500)
-            .iter()
-            .map(|note| escape(note))
-            .collect();
-        if !notes.is_empty() {
-            out.push_str("<ul>\n");
-            for note in notes {
-                out.push_str(&format!("<li>{note}</li>\n"));
-            }
-            out.push_str("</ul>\n");
-        }
-    }
+    out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b
             .tags
             .iter()
-            .map(|t| format!("<code>{}</code>", escape(&shorten(t, 60))))
+            .map(|t| format!("<code>{}</code>", html(&shorten(t, 60))))
             .collect();
         out.push_str(&format!("<p>Tags: {}.</p>\n", tags.join(", ")));
     }
-    out.push_str(&format!("<pre>{}</pre>\n", escape_block(&b.command)));
+    out.push_str(&format!("<pre>{}</pre>\n", html_block(b.command)));
     out.push_str("</details>\n");
     out
 }
 
-fn environment(results: &Results) -> String {
-    let env = &results.environment;
-    let mut parts = vec![
-        format!("{} {}", escape(&env.os), escape(&env.kernel)),
-        format!("{} CPU{}", env.cpus, if env.cpus == 1 { "" } else { "s" }),
-        format!("{} memory", format_size(env.memory_bytes)),
-        format!("method {}", env.method),
-    ];
-    if let Some(sha) = &env.git_sha {
-        parts.push(format!("<code>{}</code>", escape(&shorten(sha, 12))));
+/// "<p>Peak …, steady …, growth …; peak over the runs …; method …. Base: ….</p>".
+fn facts(b: &BenchmarkView) -> String {
+    let mut out = format!("<p>{}", text::capitalized(&text::figures(&b.figures)));
+    if let Some(spread) = b.peak_spread_bytes {
+        out.push_str(&format!("; {}", text::peak_spread(spread)));
     }
-    if let Some(git_ref) = &env.git_ref {
-        parts.push(format!("<code>{}</code>", escape(&shorten(git_ref, 100))));
+    out.push_str(&format!("; method {}.", b.method));
+    if let Some(sentence) = text::base_sentence(b) {
+        out.push_str(&format!(" {}", html(&sentence)));
     }
-    parts.push(format!("memgate {}", escape(&results.memgate_version)));
-    parts.push(escape(&results.created_at));
-    parts.join(" · ")
+    out.push_str("</p>\n");
+    out
 }
 
-/// Text for HTML content and attributes; control characters become spaces.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
+/// The table of runs and a list of their notes, or nothing when it never ran.
+fn runs(b: &BenchmarkView) -> String {
+    if !b.measured() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<table>\n<thead><tr><th>run</th><th>peak</th><th>steady</th><th>growth</th>\
+         <th>duration</th><th>processes</th><th>samples</th><th>ending</th></tr></thead>\n<tbody>\n",
+    );
+    for (i, run) in b.runs.iter().enumerate() {
+        out.push_str(&run_row(i, run));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if !b.notes.is_empty() {
+        out.push_str("<ul>\n");
+        for note in &b.notes {
+            out.push_str(&format!("<li>{}</li>\n", html(&text::run_note(note, 500))));
         }
+        out.push_str("</ul>\n");
     }
     out
 }
 
-/// Like [`escape`], keeping newlines and tabs (for `<pre>`).
-fn escape_block(text: &str) -> String {
-    text.split('\n')
-        .map(|line| escape(&line.replace('\t', "    ")))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn run_row(i: usize, run: &RunResult) -> String {
+    let [cells @ .., ending] = text::run_cells(i, run);
+    format!(
+        "<tr><td>{}</td><td>{}</td></tr>\n",
+        cells.join("</td><td>"),
+        html(&ending)
+    )
+}
+
+fn environment(suite: &SuiteView) -> String {
+    let env = suite.environment;
+    let mut parts = vec![
+        format!("{} {}", html(&env.os), html(&env.kernel)),
+        cpus(env.cpus),
+        format!("{} memory", format_size(env.memory_bytes)),
+        format!("method {}", env.method),
+    ];
+    if let Some(sha) = &env.git_sha {
+        parts.push(format!("<code>{}</code>", html(&shorten(sha, 12))));
+    }
+    if let Some(git_ref) = &env.git_ref {
+        parts.push(format!("<code>{}</code>", html(&shorten(git_ref, 100))));
+    }
+    parts.push(format!("memgate {}", html(suite.memgate_version)));
+    parts.push(html(suite.created_at));
+    parts.join(" · ")
 }

@@ -9,7 +9,8 @@
 //! samples are first cut with [`downsample`] (which keeps each stretch's lowest and highest), then
 //! each grid step takes the highest sample in it, so the chart's peak is the timeline's peak.
 
-use crate::report::chart::{head_run, most_telling};
+use crate::report::escape::mermaid_label;
+use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{BenchmarkResult, Results};
 use crate::stats::downsample;
 
@@ -32,30 +33,34 @@ const VERMILLION: &str = "#D55E00";
 /// the peak budget when every benchmark shown has one). A fenced block, or `None` with no
 /// benchmarks.
 pub fn summary(results: &Results) -> Option<String> {
-    if results.benchmarks.is_empty() {
+    summary_for(&SuiteView::new(results))
+}
+
+/// [`summary`] of a suite already viewed.
+pub fn summary_for(suite: &SuiteView) -> Option<String> {
+    if suite.benchmarks.is_empty() {
         return None;
     }
-    let shown = most_telling(&results.benchmarks, MAX_BARS);
-    let peak_budget = |b: &BenchmarkResult| b.budget.as_ref().and_then(|budget| budget.peak_bytes);
-    let line: Option<(&str, &str, Vec<u64>)> = if shown.iter().any(|b| b.baseline.is_some()) {
+    let shown = suite.most_telling(MAX_BARS);
+    let line: Option<(&str, &str, Vec<u64>)> = if shown.iter().any(|b| b.base.is_some()) {
         Some((
             "base",
             ORANGE,
             shown
                 .iter()
-                .map(|b| b.baseline.as_ref().map_or(0, |base| base.peak_bytes))
+                .map(|b| b.base.map_or(0, |base| base.peak_bytes))
                 .collect(),
         ))
-    } else if shown.iter().all(|b| peak_budget(b).is_some()) {
+    } else if shown.iter().all(|b| b.peak_budget.is_some()) {
         Some((
             "budget",
             VERMILLION,
-            shown.iter().map(|b| peak_budget(b).unwrap_or(0)).collect(),
+            shown.iter().map(|b| b.peak_budget.unwrap_or(0)).collect(),
         ))
     } else {
         None
     };
-    let bars: Vec<u64> = shown.iter().map(|b| b.peak_bytes).collect();
+    let bars: Vec<u64> = shown.iter().map(|b| b.figures.peak_bytes).collect();
     let mut title = "Peak MiB: head (blue bars)".to_string();
     if let Some((name, _, _)) = &line {
         title.push_str(&format!(
@@ -63,11 +68,11 @@ pub fn summary(results: &Results) -> Option<String> {
             if *name == "base" { "orange" } else { "red" }
         ));
     }
-    if shown.len() < results.benchmarks.len() {
+    if shown.len() < suite.benchmarks.len() {
         title.push_str(&format!(
             ", {} of {} shown",
             shown.len(),
-            results.benchmarks.len()
+            suite.benchmarks.len()
         ));
     }
     let max = bars
@@ -82,10 +87,10 @@ pub fn summary(results: &Results) -> Option<String> {
     }
     let categories: Vec<String> = shown
         .iter()
-        .map(|b| format!("\"{}\"", label(&b.name, LABEL_CHARS)))
+        .map(|b| format!("\"{}\"", mermaid_label(b.name, LABEL_CHARS)))
         .collect();
     let mut out = header(&palette);
-    out.push_str(&format!("  title \"{}\"\n", label(&title, 200)));
+    out.push_str(&format!("  title \"{}\"\n", mermaid_label(&title, 200)));
     out.push_str(&format!("  x-axis [{}]\n", categories.join(", ")));
     let top = axis_top(max);
     out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
@@ -100,11 +105,13 @@ pub fn summary(results: &Results) -> Option<String> {
 /// The timeline of one benchmark: head (the run with the peak) and base over time, and the peak
 /// budget as a flat line. A fenced block, or `None` when there is no timeline.
 pub fn timeline(b: &BenchmarkResult) -> Option<String> {
-    let head = head_run(b).map_or(&[][..], |run| run.timeline.as_slice());
-    let base = b
-        .baseline
-        .as_ref()
-        .map_or(&[][..], |base| base.timeline.as_slice());
+    timeline_for(&BenchmarkView::new(b))
+}
+
+/// [`timeline`] of a benchmark already viewed.
+pub fn timeline_for(b: &BenchmarkView) -> Option<String> {
+    let head = b.head().map_or(&[][..], |run| run.timeline.as_slice());
+    let base = b.base.map_or(&[][..], |base| base.timeline.as_slice());
     if head.is_empty() && base.is_empty() {
         return None;
     }
@@ -116,14 +123,14 @@ pub fn timeline(b: &BenchmarkResult) -> Option<String> {
         .fold(0.0f64, f64::max);
     let end = if end > 0.0 { end } else { 1.0 };
     let points = head.len().max(base.len()).clamp(2, MAX_POINTS);
-    let budget = b.budget.as_ref().and_then(|budget| budget.peak_bytes);
+    let budget = b.peak_budget;
 
     let mut series: Vec<(&str, &str, Vec<u64>)> = Vec::new();
     if !head.is_empty() {
         let mut line = on_grid(head, end, points);
         // A cgroup knows the exact peak even between two samples: the line reaches it where the
         // samples are highest, so that the chart's peak is the reported one.
-        let run_peak = head_run(b).map_or(0, |run| run.peak_bytes);
+        let run_peak = b.head().map_or(0, |run| run.peak_bytes);
         if let Some(highest) = line.iter_mut().max_by_key(|v| **v)
             && *highest < run_peak
         {
@@ -147,17 +154,17 @@ pub fn timeline(b: &BenchmarkResult) -> Option<String> {
         .iter()
         .map(|(name, colour, _)| format!("{name} ({})", colour_name(colour)))
         .collect();
-    let title = format!("{}: {}", label(&b.name, 48), named.join(", "));
+    let title = format!("{}: {}", mermaid_label(b.name, 48), named.join(", "));
     let max = series
         .iter()
         .flat_map(|(_, _, values)| values)
         .copied()
-        .chain([b.peak_bytes])
+        .chain([b.figures.peak_bytes])
         .max()
         .unwrap_or(0);
     let palette: Vec<&str> = series.iter().map(|(_, colour, _)| *colour).collect();
     let mut out = header(&palette);
-    out.push_str(&format!("  title \"{}\"\n", label(&title, 200)));
+    out.push_str(&format!("  title \"{}\"\n", mermaid_label(&title, 200)));
     out.push_str(&format!("  x-axis \"seconds\" 0 --> {}\n", seconds(end)));
     let top = axis_top(max);
     out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
@@ -242,61 +249,9 @@ fn seconds(end: f64) -> String {
     }
 }
 
-/// User text as a Mermaid string: no character that ends a string, a list or the block, or forms
-/// an entity (`#quot;`); ASCII punctuation outside a small safe set becomes a space; at most
-/// `max` characters; never empty.
-pub fn label(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        let mapped = match c {
-            '"' | '`' => '\'',
-            '[' | '{' | '<' => '(',
-            ']' | '}' | '>' => ')',
-            '\\' => '/',
-            ';' => ',',
-            '&' => '+',
-            '#' => '№',
-            c if c.is_ascii_alphanumeric() => c,
-            ' ' | '-' | '_' | '.' | ',' | ':' | '/' | '+' | '(' | ')' | '\'' | '=' | '*' | '!'
-            | '?' | '@' | '$' | '^' | '~' | '|' | '%' => c,
-            c if c.is_ascii() || c.is_control() => ' ',
-            c => c,
-        };
-        // Runs of spaces read as one; `%%` would start a comment in some positions.
-        if (mapped == ' ' && out.ends_with(' ')) || (mapped == '%' && out.ends_with('%')) {
-            continue;
-        }
-        out.push(mapped);
-    }
-    let trimmed = out.trim();
-    let mut result: String = if trimmed.chars().count() > max {
-        let mut cut: String = trimmed.chars().take(max.saturating_sub(1)).collect();
-        cut = cut.trim_end().to_string();
-        cut.push('…');
-        cut
-    } else {
-        trimmed.to_string()
-    };
-    if result.is_empty() {
-        result = "unnamed".to_string();
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn labels_lose_what_would_break_a_string() {
-        assert_eq!(label("a\"]b", 40), "a')b");
-        assert_eq!(label("<script>", 40), "(script)");
-        assert_eq!(label("`x`; #quot;", 40), "'x', №quot,");
-        assert_eq!(label("", 40), "unnamed");
-        assert_eq!(label("a\nb", 40), "a b");
-        assert_eq!(label("100%%", 40), "100%");
-        assert_eq!(label("abcdefgh", 5), "abcd…");
-    }
 
     #[test]
     fn grid_keeps_the_peak_and_ends_at_zero_after_the_run() {

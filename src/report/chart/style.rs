@@ -64,12 +64,6 @@ impl SizeUnit {
     }
 }
 
-/// A label cut to `max` characters (with "…"), control characters made spaces: plotters writes
-/// SVG text escaped, but XML has no way to carry control characters.
-pub fn label(text: &str, max: usize) -> String {
-    crate::report::markdown::shorten(text, max)
-}
-
 /// An axis maximum a little above `value`, so that the highest line does not touch the frame.
 pub fn headroom(value: f64) -> f64 {
     if value > 0.0 && value.is_finite() {

@@ -1,10 +1,10 @@
 //! Text for the PNG charts, laid out properly.
 //!
 //! plotters 0.3.7's `ab_glyph` text drops each glyph's side bearing, so digits like `1` sit against
-//! their left neighbour ("81 3.1 MiB"). [`Text`] wraps a bitmap backend, passes every shape through
-//! and draws text itself with ab_glyph and the same embedded font: caret advanced by the glyph's
-//! advance and kerning, each glyph placed at its own bounds, on one baseline. Anchors and rotations
-//! follow plotters' rules, so labels land where the chart layout put them.
+//! their left neighbour ("81 3.1 MiB"). [`TextLayout`] wraps a bitmap backend, passes every shape
+//! through and draws text itself with ab_glyph and the same embedded font: caret advanced by the
+//! glyph's advance and kerning, each glyph placed at its own bounds, on one baseline. Anchors and
+//! rotations follow plotters' rules, so labels land where the chart layout put them.
 
 use std::sync::OnceLock;
 
@@ -26,9 +26,9 @@ fn font(style: FontStyle) -> Option<&'static FontRef<'static>> {
 }
 
 /// A backend that draws text itself and everything else through `B`.
-pub struct Text<B>(pub B);
+pub struct TextLayout<B>(pub B);
 
-impl<B: DrawingBackend> DrawingBackend for Text<B> {
+impl<B: DrawingBackend> DrawingBackend for TextLayout<B> {
     type ErrorType = B::ErrorType;
 
     fn get_size(&self) -> (u32, u32) {
