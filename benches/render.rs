@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use memgate::commands::report::{Outputs, write_outputs};
-use memgate::compare::apply_baseline;
+use memgate::gate::compare::apply_baseline;
 use memgate::results::{BudgetFigures, Environment, Method, Results, RunResult, Status, timestamp};
 use memgate::testing;
 

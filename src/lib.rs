@@ -1,22 +1,21 @@
 //! memgate: a memory-budget gate for CI.
 //!
-//! Data flow (see docs/architecture.md): config → plan → measure → verdict → results → reporters.
-//! Every module below the CLI is usable as a library; I/O stays at the edges.
+//! The modules follow the pipeline (docs/architecture.md draws it):
+//! [`config`] → [`suite`] (plan, setup, baseline, runs) → [`measure`] (one command's tree) →
+//! [`gate`] (budgets, regressions) → [`results`] (results.json) → [`report`] and [`github`].
+//! [`commands`] is the edge that turns the command line ([`cli`]) into calls of these; every
+//! module below it is usable as a library, and I/O stays at the edges.
 
-pub mod budget_suggest;
 pub mod cli;
 pub mod commands;
-pub mod compare;
 pub mod config;
+pub mod gate;
 pub mod github;
 pub mod measure;
-pub mod merge;
 pub mod report;
 pub mod results;
 pub mod shard;
-pub mod stats;
 #[doc(hidden)] // fixtures for tests and benches; see its doc comment
 pub mod testing;
 pub mod units;
-pub mod verdict;
 pub mod worktree;

@@ -5,10 +5,11 @@
 //! Public because integration tests and benches are crates of their own that see only memgate's
 //! public API; `#[doc(hidden)]` because it is no part of that API.
 
+use crate::gate::verdict;
+use crate::measure::stats;
 use crate::results::{
     BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult, Subject,
 };
-use crate::{stats, verdict};
 
 pub const MIB: u64 = 1 << 20;
 

@@ -53,7 +53,8 @@ fn top_module(path: &Path) -> String {
 
 /// Lines that are code, not comments (doc comments name other modules freely).
 fn code_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter(|line| !line.trim_start().starts_with("//"))
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
 }
 
 /// The top-level modules a file's code names as `crate::NAME`.
@@ -129,10 +130,7 @@ fn cycle_through(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> Opti
 #[test]
 fn no_cycle_among_the_top_level_modules() {
     let graph = module_graph();
-    assert!(
-        graph.len() >= 5,
-        "the module graph was not read: {graph:?}"
-    );
+    assert!(graph.len() >= 5, "the module graph was not read: {graph:?}");
     let cycles: Vec<String> = graph
         .keys()
         .filter_map(|module| cycle_through(&graph, module))
@@ -176,7 +174,10 @@ fn no_file_is_over_600_lines_outside_tests() {
         .filter(|(_, text)| text.lines().count() > MAX_FILE_LINES)
         .map(|(path, text)| format!("{}: {} lines", path.display(), text.lines().count()))
         .collect();
-    assert!(long.is_empty(), "files over {MAX_FILE_LINES} lines: {long:#?}");
+    assert!(
+        long.is_empty(),
+        "files over {MAX_FILE_LINES} lines: {long:#?}"
+    );
 }
 
 /// Each function's name and length in lines, from its `fn` line to the `}` at its indentation.
@@ -205,7 +206,9 @@ fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
             .collect();
         let close = format!("{indent}}}");
         let end = (start..lines.len())
-            .find(|&i| lines[i].trim_end() == close || (i == start && line.trim_end().ends_with('}')))
+            .find(|&i| {
+                lines[i].trim_end() == close || (i == start && line.trim_end().ends_with('}'))
+            })
             .unwrap_or(lines.len() - 1);
         found.push((name, start + 1, end - start + 1));
     }
@@ -234,7 +237,10 @@ fn no_function_is_over_80_lines_outside_tests() {
                 })
         })
         .collect();
-    assert!(long.is_empty(), "functions over {MAX_FN_LINES} lines: {long:#?}");
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines: {long:#?}"
+    );
 }
 
 #[test]

@@ -9,8 +9,9 @@ use std::process::Stdio;
 use std::time::Instant;
 
 use crate::cli::CheckArgs;
-use crate::compare;
 use crate::config::{self, Config, Invocation, ResolvedBenchmark};
+use crate::gate::compare;
+use crate::gate::verdict;
 use crate::github::Publish;
 use crate::measure::{self, Launch, MeasureError, RunSpec, interrupt};
 use crate::report::terminal;
@@ -18,7 +19,6 @@ use crate::results::{
     BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult, Subject,
     timestamp,
 };
-use crate::verdict;
 use crate::worktree::Worktree;
 
 use super::progress::Progress;
@@ -132,7 +132,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         let _ = io::stdout().write_all(terminal::render(&results, color).as_bytes());
     }
     if args.suggest {
-        let blocks = crate::budget_suggest::suggest(&results, args.headroom);
+        let blocks = crate::gate::suggest::suggest(&results, args.headroom);
         let text = if blocks.is_empty() {
             "memgate: every benchmark has a budget that fits its use; nothing to suggest\n"
                 .to_string()

@@ -15,7 +15,7 @@ pub fn execute(args: CompareArgs) -> CommandResult {
     let base = results::read(&args.base)?;
     let mut head = results::read(&args.head)?;
     let config = optional_config(args.config.as_deref())?;
-    crate::compare::apply_baseline(
+    crate::gate::compare::apply_baseline(
         &mut head,
         &base,
         format!("file:{}", args.base.display()),
@@ -46,7 +46,7 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         .iter()
         .map(|path| results::read(path).map(|r| (path.clone(), r)))
         .collect::<Result<Vec<_>, String>>()?;
-    let merged = crate::merge::merge(parts)?;
+    let merged = crate::results::merge::merge(parts)?;
     merged
         .write_atomic(&args.output)
         .map_err(|source| CommandError::Write {

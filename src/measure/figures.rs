@@ -1,8 +1,8 @@
 //! A finished run's figures, from what the sampler recorded and what the probe and the kernel
 //! learned. Pure: no process, no file.
 
+use crate::measure::stats;
 use crate::results::{Method, RunResult, STORED_TIMELINE_POINTS, Uncertainty};
-use crate::stats;
 use crate::units::format_size;
 
 use super::cgroup::CgroupVersion;

@@ -16,6 +16,7 @@ mod proc_tree;
 pub mod procfs;
 pub mod sampler;
 pub mod spawn;
+pub mod stats;
 
 use std::sync::Arc;
 use std::sync::mpsc;

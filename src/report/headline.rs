@@ -1,8 +1,8 @@
 //! The verdict in one line and the line about the base: what the Markdown comment and the HTML
 //! page open with, each writing the user's names and messages its own way ([`Inline`]).
 
+use crate::gate::verdict::{budget_use, format_figure, format_percent_change};
 use crate::results::{Check, CheckKind, Status};
-use crate::verdict::{budget_use, format_figure, format_percent_change};
 
 use super::text::{plural, short_sha};
 use super::view::{BenchmarkView, SuiteView};

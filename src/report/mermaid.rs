@@ -9,10 +9,10 @@
 //! samples are first cut with [`downsample`] (which keeps each stretch's lowest and highest), then
 //! each grid step takes the highest sample in it, so the chart's peak is the timeline's peak.
 
+use crate::measure::stats::downsample;
 use crate::report::escape::mermaid_label;
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{BenchmarkResult, Results};
-use crate::stats::downsample;
 
 /// Points per timeline series at most.
 pub const MAX_POINTS: usize = 100;

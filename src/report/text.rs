@@ -2,9 +2,9 @@
 //! against the base, a check, a run's note. Each report escapes them its own way (the phrases made
 //! of figures alone have nothing to escape).
 
+use crate::gate::verdict::{budget_use, format_figure, format_percent_change};
 use crate::results::{Check, CheckKind, Comparison, RunResult, Status};
 use crate::units::{format_rate, format_signed_size, format_size};
-use crate::verdict::{budget_use, format_figure, format_percent_change};
 
 use super::escape::shorten;
 use super::view::{BenchmarkView, Figures, NoteKind, RunNote};

@@ -4,12 +4,12 @@
 //! the terminal table, JUnit, Mermaid and the plotters charts all render from these views; the
 //! words are in [`text`](super::text), the escaping in [`escape`](super::escape).
 
-use crate::results::{Method, Uncertainty};
+use crate::gate::verdict::budget_use;
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
     Results, RunResult, Status,
 };
-use crate::verdict::budget_use;
+use crate::results::{Method, Uncertainty};
 
 use super::escape;
 

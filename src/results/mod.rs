@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+pub mod merge;
 mod run;
 
 use serde::{Deserialize, Serialize, Serializer};

@@ -3,8 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a part
 
-use memgate::compare::apply_baseline;
 use memgate::config::Regression;
+use memgate::gate::compare::apply_baseline;
 use memgate::results::{
     BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult,
 };

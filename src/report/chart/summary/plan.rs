@@ -2,13 +2,13 @@
 //! per benchmark its bars, tick and labels in the axis's unit. Pure, so that it is tested without
 //! drawing.
 
+use crate::gate::verdict::format_percent_change;
 use crate::report::chart::legend::{LegendItem, Swatch};
 use crate::report::chart::style::{self, SizeUnit};
 use crate::report::escape::shorten;
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::Status;
 use crate::units::format_size;
-use crate::verdict::format_percent_change;
 
 /// Rows drawn at most; beyond that the failing and largest are shown, and the title says so.
 pub const SUMMARY_MAX_BENCHMARKS: usize = 60;

@@ -4,12 +4,12 @@
 
 use plotters::style::RGBColor;
 
+use crate::measure::stats::downsample;
 use crate::report::chart::legend::{LegendItem, Swatch};
 use crate::report::chart::style::{self, SizeUnit};
 use crate::report::escape::shorten;
 use crate::report::view::BenchmarkView;
 use crate::results::Status;
-use crate::stats::downsample;
 use crate::units::{format_signed_size, format_size};
 
 /// Points drawn per series: about two per horizontal pixel, peaks kept.

@@ -2,10 +2,10 @@
 //! status, reason and checks out.
 
 use crate::config::Regression;
+use crate::measure::stats::{median_f64, median_u64};
 use crate::results::{
     Aggregate, BaselineFigures, BudgetFigures, Check, CheckKind, Metric, RunResult, Status, Verdict,
 };
-use crate::stats::{median_f64, median_u64};
 use crate::units::{format_rate, format_size};
 
 /// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a

@@ -2,10 +2,10 @@
 //! the regression thresholds. Pure; used by `check --baseline*` and by `compare`.
 
 use crate::config::Regression;
+use crate::gate::verdict::{self, Against};
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Comparison, Results, RunResult,
 };
-use crate::verdict::{self, Against};
 
 /// The base's figures for one benchmark, when its runs all succeeded.
 pub fn baseline_figures(base: &BenchmarkResult) -> Option<BaselineFigures> {
