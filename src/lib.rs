@@ -13,10 +13,9 @@ pub mod measure;
 pub mod merge;
 pub mod report;
 pub mod results;
-pub mod shard;
 pub mod stats;
+pub mod suite;
 #[doc(hidden)] // fixtures for tests and benches; see its doc comment
 pub mod testing;
 pub mod units;
 pub mod verdict;
-pub mod worktree;
