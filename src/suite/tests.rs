@@ -148,22 +148,18 @@ fn base_and_head_alternate_run_by_run_and_warm_ups_are_not_stored() {
     assert_eq!(info.git_sha.as_deref(), Some("b45e"));
 }
 
+/// `count` benchmarks `bench-I`, each run as `SIDE bench-I`.
+fn numbered(side: &str, count: usize) -> Config {
+    let pairs: String = (0..count)
+        .map(|i| format!("  - name: bench-{i}\n    run: {side} bench-{i}\n"))
+        .collect();
+    config(&pairs)
+}
+
 #[test]
 fn many_benchmarks_with_a_base_run_on_the_fake_alone() {
-    let names: Vec<String> = (0..20).map(|i| format!("bench-{i}")).collect();
-    let head_pairs: Vec<(&str, String)> = names
-        .iter()
-        .map(|n| (&n[..], format!("head {n}")))
-        .collect();
-    let base_pairs: Vec<(&str, String)> = names
-        .iter()
-        .map(|n| (&n[..], format!("base {n}")))
-        .collect();
-    let as_pairs = |pairs: &[(&str, String)]| -> String {
-        benchmarks(&pairs.iter().map(|(n, l)| (*n, &l[..])).collect::<Vec<_>>())
-    };
-    let head = config(&as_pairs(&head_pairs));
-    let baseline = Baseline::Ref(BaseSide::new(config(&as_pairs(&base_pairs)), "b45e".into()));
+    let head = numbered("head", 20);
+    let baseline = Baseline::Ref(BaseSide::new(numbered("base", 20), "b45e".into()));
     let (calls, _, finished) = run_fake(&plan(&head), &baseline);
 
     // 20 benchmarks × (1 warm-up + 2 runs) × 2 sides, every one on the fake: no process ran.
