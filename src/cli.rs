@@ -187,7 +187,7 @@ pub struct CheckArgs {
     pub baseline_ref: Option<Option<String>>,
     /// Run only part K of N of the benchmarks (for a CI matrix; join with `memgate merge`).
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::suite::Shard>,
     /// Print a ready `budget:` block for benchmarks with no budget or one far above use.
     #[arg(long)]
     pub suggest: bool,

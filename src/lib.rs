@@ -14,8 +14,7 @@ pub mod github;
 pub mod measure;
 pub mod report;
 pub mod results;
-pub mod shard;
+pub mod suite;
 #[doc(hidden)] // fixtures for tests and benches; see its doc comment
 pub mod testing;
 pub mod units;
-pub mod worktree;

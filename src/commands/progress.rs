@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::results::BenchmarkResult;
+use crate::suite::{Event, Side};
 use crate::units::format_size;
 
 pub struct Progress {
@@ -42,19 +43,44 @@ impl Progress {
         }
     }
 
-    pub fn running(&mut self, index: usize, name: &str, attempt: u32, total: u32, warmup: bool) {
-        let kind = if warmup { "warm-up run" } else { "run" };
-        let message = format!("{name}: {kind} {}/{total}", attempt + 1);
+    /// Shows what a suite is doing: each run as it starts, each benchmark as it ends.
+    pub fn show(&mut self, event: &Event<'_>) {
+        match *event {
+            Event::BenchmarkStarted { .. } => {}
+            Event::RunStarted {
+                index,
+                name,
+                side,
+                attempt,
+                total,
+                warmup,
+            } => {
+                let kind = if warmup { "warm-up run" } else { "run" };
+                let base = if side == Side::Base { " (base)" } else { "" };
+                self.running(
+                    index,
+                    &format!("{name}{base}: {kind} {}/{total}", attempt + 1),
+                );
+            }
+            Event::BenchmarkFinished { index, results } => {
+                if let Some(result) = results.benchmarks.last() {
+                    self.finished(index, result);
+                }
+            }
+        }
+    }
+
+    fn running(&mut self, index: usize, message: &str) {
         match &self.bar {
             Some(bar) => {
                 bar.set_position(index as u64);
-                bar.set_message(message);
+                bar.set_message(message.to_string());
             }
             None => self.note(&format!("[{}/{}] {message}", index + 1, self.total)),
         }
     }
 
-    pub fn finished(&mut self, index: usize, result: &BenchmarkResult) {
+    fn finished(&mut self, index: usize, result: &BenchmarkResult) {
         if let Some(bar) = &self.bar {
             bar.set_position(index as u64 + 1);
         }

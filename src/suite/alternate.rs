@@ -1,0 +1,128 @@
+//! One benchmark's runs: `warmup + runs` attempts, and with a base, base and head alternating run
+//! by run (ABAB…) so that drift of a shared machine falls on both sides alike. Warm-ups are not
+//! stored; a crashed run is, and ends its side; an interrupted run ends the benchmark.
+
+use crate::config::ResolvedBenchmark;
+use crate::gate::verdict;
+use crate::measure::{MeasureError, RunSpec};
+use crate::results::{BenchmarkResult, Ending, Method, RunResult, Subject};
+
+use super::plan::{self, Planned};
+use super::{Event, Measure, Side};
+
+/// One side's runs so far, or why it could not start.
+struct Runs<'a> {
+    side: Side,
+    benchmark: &'a ResolvedBenchmark,
+    spec: RunSpec,
+    runs: Vec<RunResult>,
+    method: Method,
+    failed: Option<MeasureError>,
+    done: bool,
+}
+
+impl<'a> Runs<'a> {
+    fn new(side: Side, benchmark: &'a ResolvedBenchmark, spec: RunSpec) -> Self {
+        Self {
+            side,
+            benchmark,
+            spec,
+            runs: Vec::new(),
+            method: Method::Sampled,
+            failed: None,
+            done: false,
+        }
+    }
+
+    /// Measures one more run; a warm-up is kept only when it crashed.
+    fn attempt(&mut self, measure: &mut impl Measure, warmup: bool) {
+        match measure.measure(&self.spec) {
+            Ok(measurement) => {
+                self.method = measurement.method;
+                let run = measurement.run;
+                // A crashed run makes the benchmark an error: further runs say nothing new.
+                self.done = !run.succeeded();
+                if !warmup || self.done {
+                    self.runs.push(run);
+                }
+            }
+            Err(err) => {
+                self.failed = Some(err);
+                self.done = true;
+            }
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        self.runs
+            .iter()
+            .any(|run| matches!(run.ending(), Ending::Interrupted(_)))
+    }
+
+    /// The side's result from its runs, judged against its budget.
+    fn finish(self) -> BenchmarkResult {
+        let benchmark = self.benchmark;
+        if let Some(err) = &self.failed {
+            // The command could not even start (e.g. `argv` names a missing program): an error
+            // of that benchmark, not of memgate.
+            return BenchmarkResult::not_run(plan::subject(benchmark), err.to_string());
+        }
+        let subject = Subject {
+            config_line: Some(benchmark.budget_line.unwrap_or(benchmark.line)),
+            ..plan::subject(benchmark)
+        };
+        let figures = verdict::aggregate(&self.runs);
+        let verdict = verdict::judge(&self.runs, &figures, subject.budget.as_ref(), None);
+        BenchmarkResult::judged(subject, self.method, self.runs, &figures, verdict)
+    }
+}
+
+/// What one benchmark gave: the head's result, the base's when a base ran it, and whether a run
+/// was interrupted (which ends the suite).
+pub(super) struct Alternated {
+    pub head: BenchmarkResult,
+    pub base: Option<BenchmarkResult>,
+    pub interrupted: bool,
+}
+
+/// Runs the benchmark `head` (the `index`th of the plan), and `base` (the base's benchmark of the
+/// same name, and its spec) alternating with it.
+pub(super) fn alternate<E>(
+    index: usize,
+    head: &Planned<'_>,
+    base: Option<(&ResolvedBenchmark, RunSpec)>,
+    measure: &mut impl Measure,
+    on_event: &mut impl FnMut(Event<'_>) -> Result<(), E>,
+) -> Result<Alternated, E> {
+    let mut sides: Vec<Runs> = base
+        .map(|(benchmark, spec)| Runs::new(Side::Base, benchmark, spec))
+        .into_iter()
+        .chain([Runs::new(Side::Head, head.benchmark, head.spec.clone())])
+        .collect();
+    let total = head.warmup + head.runs;
+    for attempt in 0..total {
+        let warmup = attempt < head.warmup;
+        for runs in sides.iter_mut().filter(|runs| !runs.done) {
+            on_event(Event::RunStarted {
+                index,
+                name: &runs.benchmark.name,
+                side: runs.side,
+                attempt,
+                total,
+                warmup,
+            })?;
+            runs.attempt(measure, warmup);
+        }
+        if sides.iter().any(Runs::interrupted) {
+            break;
+        }
+    }
+    let interrupted = sides.iter().any(Runs::interrupted);
+    let mut results: Vec<BenchmarkResult> = sides.into_iter().map(Runs::finish).collect();
+    let head = results.pop().expect("the head side");
+    Ok(Alternated {
+        head,
+        base: results.pop(),
+        interrupted,
+    })
+}

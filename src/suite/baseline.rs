@@ -1,0 +1,155 @@
+//! What the head is compared with: nothing, a results file (`--baseline FILE`), the base commit
+//! measured beside the head (`--baseline-ref REF`), or a base that was wanted and could not be
+//! had, in which case the gate judges budgets alone and says why.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+use crate::gate::compare;
+use crate::results::{self, BaselineInfo, Results};
+
+use super::setup::{self, config_folder};
+use super::worktree::Worktree;
+
+/// The baseline of a suite.
+#[derive(Debug)]
+pub enum Baseline {
+    /// No comparison: budgets alone.
+    None,
+    /// The results of an earlier run, read from `path`.
+    File { path: PathBuf, results: Results },
+    /// The base commit, measured run by run beside the head.
+    Ref(BaseSide),
+    /// `--baseline-ref` was given but the base could not be measured: budgets alone, and the
+    /// results say why.
+    Missing {
+        /// `ref:REF`, REF as given (empty when it was the pull request's base).
+        source: String,
+        reason: String,
+    },
+}
+
+/// The base commit's side of `--baseline-ref`: its own config, set up in its own checkout.
+#[derive(Debug)]
+pub struct BaseSide {
+    pub config: Config,
+    /// The base commit, which the results name.
+    pub sha: String,
+    /// Removed when the side is dropped, on every path out of the run.
+    _checkout: Option<Worktree>,
+}
+
+impl Baseline {
+    /// `--baseline FILE`: the file must be a readable results file.
+    pub fn read_file(path: &Path) -> Result<Self, String> {
+        Ok(Self::File {
+            path: path.to_path_buf(),
+            results: results::read(path)?,
+        })
+    }
+
+    /// `--baseline-ref`: checks out `reference` (the REF `given`, or the pull request's base),
+    /// loads its memgate.yml and runs its setup. Any failure is a reason to gate on budgets
+    /// alone, which a note says, never a failure of the gate.
+    pub fn checkout(
+        head: &Config,
+        given: Option<&str>,
+        reference: &str,
+        note: &mut dyn FnMut(&str),
+    ) -> Self {
+        match BaseSide::prepare(head, reference, note) {
+            Ok(side) => Self::Ref(side),
+            Err(reason) => {
+                note(&format!(
+                    "warning: no baseline ({reason}); gating on budgets alone"
+                ));
+                Self::Missing {
+                    source: format!("ref:{}", given.unwrap_or_default()),
+                    reason,
+                }
+            }
+        }
+    }
+
+    /// The side to measure beside the head, if any.
+    pub fn side(&self) -> Option<&BaseSide> {
+        match self {
+            Self::Ref(side) => Some(side),
+            _ => None,
+        }
+    }
+
+    /// Compares `head` with the base: the file's results, or `measured` (the base's benchmarks
+    /// measured so far) for a ref. Called after each benchmark; again over all so far.
+    pub(super) fn compare(&self, head: &mut Results, measured: Option<&Results>, config: &Config) {
+        let regression_for = |name: &str| {
+            config
+                .benchmark(name)
+                .map(|b| b.regression.clone())
+                .unwrap_or_default()
+        };
+        match (self, measured) {
+            (Self::None, _) => {}
+            (Self::File { path, results }, _) => {
+                let source = format!("file:{}", path.display());
+                compare::apply_baseline(head, results, source, regression_for);
+            }
+            (Self::Ref(_), Some(base)) => {
+                let source = format!("ref:{}", base.environment.git_sha.as_deref().unwrap_or(""));
+                compare::apply_baseline(head, base, source, regression_for);
+            }
+            (Self::Ref(_), None) => {}
+            (Self::Missing { source, reason }, _) => {
+                head.baseline = Some(BaselineInfo {
+                    source: source.clone(),
+                    missing_reason: Some(reason.clone()),
+                    ..BaselineInfo::default()
+                });
+            }
+        }
+    }
+}
+
+impl BaseSide {
+    /// A base measured from `config` as it is, with no checkout of its own to remove.
+    pub fn new(config: Config, sha: String) -> Self {
+        Self {
+            config,
+            sha,
+            _checkout: None,
+        }
+    }
+
+    /// Checks out the base, loads its memgate.yml and runs its setup.
+    fn prepare(head: &Config, reference: &str, note: &mut dyn FnMut(&str)) -> Result<Self, String> {
+        let head_config = head
+            .path
+            .canonicalize()
+            .map_err(|err| format!("{}: {err}", head.path.display()))?;
+        let folder = config_folder(&head_config);
+        note(&format!("baseline: checking out {reference}"));
+        let worktree = Worktree::create(&folder, reference)?;
+        let relative = head_config
+            .strip_prefix(worktree.repo())
+            .map_err(|_| "the config is outside the git repository".to_string())?;
+        let base_config_path = worktree.dir().join(relative);
+        if !base_config_path.exists() {
+            return Err(format!("{reference} has no {}", relative.display()));
+        }
+        let config = config::load(&base_config_path)
+            .map_err(|errors| format!("{reference}'s config is invalid:\n{errors}"))?;
+        setup::run(&config, note).map_err(|err| format!("{reference}: {err}"))?;
+        Ok(Self {
+            config,
+            sha: worktree.sha().to_string(),
+            _checkout: Some(worktree),
+        })
+    }
+
+    /// The base's results before its first benchmark: the head's machine, the base's commit.
+    pub(super) fn empty_results(&self, head: &Results) -> Results {
+        let mut base = Results::new(head.environment.clone(), head.created_at.clone());
+        base.environment.git_sha = Some(self.sha.clone());
+        base
+    }
+}

@@ -1,0 +1,136 @@
+//! A suite: the benchmarks of a plan, each run `warmup + runs` times (alternating with the base's
+//! when there is one), judged, and compared with the baseline, one after the other.
+//!
+//! [`run`] takes the measurement as a [`Measure`] (the real one is [`measure::measure`]; tests
+//! pass a fake that spawns nothing) and tells its caller what happens through [`Event`]s, so that
+//! the command decides what to print and what to write. The parts, one job each: `plan`
+//! (selection, shards and run specs), `setup` (the `setup:` steps), `baseline` (none, a file, a
+//! ref measured in a `worktree`, or missing), `alternate` (the ABAB runs of one benchmark).
+//!
+//! [`measure::measure`]: crate::measure::measure
+
+mod alternate;
+mod baseline;
+mod plan;
+pub mod setup;
+mod shard;
+#[cfg(test)]
+mod tests;
+mod worktree;
+
+use crate::config::Config;
+use crate::measure::{MeasureError, Measurement, RunSpec};
+use crate::results::{Environment, Method, Results, timestamp};
+
+pub use baseline::{BaseSide, Baseline};
+pub use plan::{Plan, Planned, SelectError, Selection};
+pub use setup::SetupError;
+pub use shard::Shard;
+
+/// How one run is measured: [`crate::measure::measure`], or in tests a fake.
+pub trait Measure {
+    fn measure(&mut self, spec: &RunSpec) -> Result<Measurement, MeasureError>;
+}
+
+impl<F> Measure for F
+where
+    F: FnMut(&RunSpec) -> Result<Measurement, MeasureError>,
+{
+    fn measure(&mut self, spec: &RunSpec) -> Result<Measurement, MeasureError> {
+        self(spec)
+    }
+}
+
+/// Which side of a comparison a run is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The base commit of `--baseline-ref`.
+    Base,
+    /// The code under test.
+    Head,
+}
+
+/// What a suite tells its caller as it goes.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// The `index`th benchmark of the plan starts.
+    BenchmarkStarted { index: usize, name: &'a str },
+    /// A run starts: the `attempt`th (from 0) of `total`, warm-ups first.
+    RunStarted {
+        index: usize,
+        name: &'a str,
+        side: Side,
+        attempt: u32,
+        total: u32,
+        warmup: bool,
+    },
+    /// The `index`th benchmark is judged and compared: `results` are the head's so far, its
+    /// result last.
+    BenchmarkFinished { index: usize, results: &'a Results },
+}
+
+/// What a suite gave.
+#[derive(Debug)]
+pub struct Finished {
+    /// The head's results: every benchmark that ran, judged and compared.
+    pub results: Results,
+    /// A run was interrupted (Ctrl-C, SIGTERM): the suite stopped after that benchmark.
+    pub interrupted: bool,
+}
+
+/// Runs the benchmarks of `plan` one after the other into `head` (the results to fill: the
+/// machine and the time, no benchmarks yet), comparing them with `baseline` after each.
+///
+/// An error of `on_event` stops the suite and is returned; an interrupted run stops it too, with
+/// the results so far.
+pub fn run<E>(
+    plan: &Plan<'_>,
+    baseline: &Baseline,
+    head: Results,
+    mut measure: impl Measure,
+    mut on_event: impl FnMut(Event<'_>) -> Result<(), E>,
+) -> Result<Finished, E> {
+    let mut results = head;
+    let mut base_results = baseline.side().map(|side| side.empty_results(&results));
+    let mut method_known = false;
+    for (index, planned) in plan.benchmarks.iter().enumerate() {
+        let name = &planned.benchmark.name;
+        on_event(Event::BenchmarkStarted { index, name })?;
+        let base = baseline
+            .side()
+            .and_then(|side| side.config.benchmark(name))
+            .map(|benchmark| (benchmark, plan::spec(benchmark, plan.method)));
+        let ran = alternate::alternate(index, planned, base, &mut measure, &mut on_event)?;
+        if !method_known && !ran.head.runs.is_empty() {
+            results.environment.method = ran.head.method;
+            method_known = true;
+        }
+        results.benchmarks.push(ran.head);
+        if let (Some(base_results), Some(base)) = (base_results.as_mut(), ran.base) {
+            base_results.benchmarks.push(base);
+        }
+        baseline.compare(&mut results, base_results.as_ref(), plan.config);
+        on_event(Event::BenchmarkFinished {
+            index,
+            results: &results,
+        })?;
+        if ran.interrupted {
+            return Ok(Finished {
+                results,
+                interrupted: true,
+            });
+        }
+    }
+    Ok(Finished {
+        results,
+        interrupted: false,
+    })
+}
+
+/// The head's results before the first benchmark: this machine, now, and the commit checked out
+/// where `config` is.
+pub fn head_results(config: &Config) -> Results {
+    let mut results = Results::new(Environment::detect(Method::Sampled), timestamp());
+    results.environment.git_sha = worktree::head_sha(&setup::config_folder(&config.path));
+    results
+}
