@@ -17,6 +17,7 @@ pub mod shard;
 pub mod stats;
 #[doc(hidden)] // fixtures for tests and benches; see its doc comment
 pub mod testing;
+pub mod text_safety;
 pub mod units;
 pub mod verdict;
 pub mod worktree;

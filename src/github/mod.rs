@@ -19,6 +19,7 @@ use std::path::Path;
 
 use crate::config::{CommentPolicy, Config, GithubConfig};
 use crate::results::Results;
+use crate::text_safety;
 
 pub use context::{Context, Env, ProcessEnv, Repo, Token};
 
@@ -78,7 +79,9 @@ pub fn explain_failure(err: &api::ApiError, number: u64) -> String {
     text
 }
 
-/// Messages for the log: warnings (as `::warning` commands on Actions) and notes.
+/// Messages for the log: warnings (as `::warning` commands on Actions) and notes. They may quote
+/// untrusted text (a results file's values, an API's answer): each is printed escaped
+/// ([`text_safety`]), so that it cannot start a workflow command or drive the terminal.
 pub struct Log {
     on_actions: bool,
     quiet: bool,
@@ -97,12 +100,14 @@ impl Log {
             let _ = writeln!(out, "{}", workflow::warning(message));
             let _ = out.flush();
         } else {
+            let message = text_safety::escape_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: warning: {message}");
         }
     }
 
     pub fn note(&self, message: &str) {
         if !self.quiet {
+            let message = text_safety::escape_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: {message}");
         }
     }
