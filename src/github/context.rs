@@ -30,7 +30,7 @@ pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
+        super::secrets::token_var(name).unwrap_or_else(|| std::env::var(name).ok())
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`api`]: REST calls through octocrab, with retries and a deadline; the token never printed.
 //! - [`comment`]: the comment found by marker and author, updated in place, created when absent.
 //! - [`workflow`]: `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`, `::error`/`::group::` commands.
+//! - [`secrets`]: at startup, the tokens kept in memory and taken out of the environment.
 //!
 //! [`publish`] is what `memgate check` calls at its end. Nothing here changes the gate's verdict:
 //! every failure is a warning, and the job summary is written before anything is sent.
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod comment;
 pub mod context;
+pub mod secrets;
 pub mod workflow;
 
 use std::io::Write;
