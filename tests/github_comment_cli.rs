@@ -259,3 +259,71 @@ async fn a_forbidden_comment_fails_the_comment_command() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("pull-requests: write"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_that_name_no_commit_are_posted_only_when_allowed() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    let mut results = results(1, Status::Fail);
+    results.environment.git_sha = None;
+    job.write_results(&results);
+    let (code, out) = run(job.memgate(&["comment", "results.json", "--pr", "7"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("environment.git_sha"), "{out}");
+    assert!(out.contains("--allow-unverified"), "{out}");
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+
+    let (code, out) =
+        run(job.memgate(&["comment", "results.json", "--pr", "7", "--allow-unverified"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(fake.memgate_comments().len(), 1, "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_results_file_starts_no_workflow_command() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    let hostile = [
+        "x\n::warning::pwned",
+        "x\r::add-mask::pwned",
+        "x ##[add-mask]pwned",
+        "x\u{1b}]8;;https://evil.example\u{7}pwned\u{202e}",
+    ];
+    for schema in hostile {
+        let text = serde_json::to_string(&json!({ "schema": schema })).unwrap();
+        std::fs::write(job.path("hostile.json"), text).unwrap();
+        let (code, out) = run(job.memgate(&["comment", "hostile.json"])).await;
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("schema"), "{out}");
+        // The runner splits lines at \r and \n, and trims leading spaces before `::`.
+        for line in out.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{line:?} in {out:?}");
+            assert!(!line.contains("##["), "{line:?} in {out:?}");
+        }
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+    }
+    let text = serde_json::to_string(&json!({ "schema": hostile[0] })).unwrap();
+    std::fs::write(job.path("hostile.json"), text).unwrap();
+    let (_, out) = run(job.memgate(&["comment", "hostile.json"])).await;
+    assert!(out.contains("x\\n::warning::pwned"), "{out:?}");
+    assert!(fake.log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_url_that_is_not_https_is_refused() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    job.write_results(&results_at(HEAD_SHA));
+    for url in ["ftp://127.0.0.1/api", "http://api.github.com"] {
+        let mut cmd = job.memgate(&["comment", "results.json", "--pr", "7"]);
+        cmd.env("GITHUB_API_URL", url);
+        let (code, out) = run(cmd).await;
+        assert_eq!(code, 2, "{url}: {out}");
+        assert!(out.contains(&format!("GITHUB_API_URL `{url}`")), "{out}");
+        assert!(out.contains("https://api.github.com"), "{out}");
+    }
+    assert!(fake.log().is_empty());
+}

@@ -23,6 +23,7 @@ use crate::github::api::{Api, ApiError, HttpMethod, Timing};
 use crate::github::context::{Context, ProcessEnv, Repo, Token, WorkflowRun, is_commit_id};
 use crate::github::{self, Log, comment, workflow};
 use crate::results::{self, Results};
+use crate::text_safety;
 
 use super::shared::optional_config;
 use super::{CommandResult, Exit};
@@ -42,9 +43,9 @@ enum Failure {
 pub fn execute(args: CommentArgs) -> CommandResult {
     let args = &args;
     // The verdict shown is the benchmarks' own, whatever the file's `status` claims: reading
-    // derives it from them.
-    let results = results::read(&args.results)?;
-    check_untrusted(&results, &args.results)?;
+    // derives it from them. Its errors quote the untrusted file: one escaped line each.
+    let results = results::read(&args.results).map_err(|err| text_safety::escape_line(&err))?;
+    check_untrusted(&results, &args.results, args.allow_unverified)?;
     let github_config = github_config(args.config.as_deref())?;
 
     let env = ProcessEnv;
@@ -72,6 +73,7 @@ pub fn execute(args: CommentArgs) -> CommandResult {
         "no GitHub token: give the step `env: GITHUB_TOKEN: ${{ github.token }}` and the job \
          `permissions: pull-requests: write`",
     )?;
+    let api_url = ctx.api_url.clone()?;
 
     if let Some(path) = &ctx.step_summary
         && let Err(err) = workflow::write_summary(path, &results)
@@ -86,6 +88,7 @@ pub fn execute(args: CommentArgs) -> CommandResult {
         let runtime = github::runtime()?;
         let upserted = runtime.block_on(post(
             &ctx,
+            &api_url,
             &repo,
             token.clone(),
             args.pr,
@@ -130,8 +133,10 @@ pub fn execute(args: CommentArgs) -> CommandResult {
     Ok(Exit::Pass)
 }
 
-/// What `results::read` does not check and an untrusted file could abuse.
-fn check_untrusted(results: &Results, path: &Path) -> Result<(), String> {
+/// What `results::read` does not check and an untrusted file could abuse: too many benchmarks,
+/// a commit id that is not one (it goes into a URL), or none at all (then nothing ties the file
+/// to the pull request's head) unless `allow_unverified`.
+fn check_untrusted(results: &Results, path: &Path, allow_unverified: bool) -> Result<(), String> {
     if results.benchmarks.len() > MAX_BENCHMARKS {
         return Err(format!(
             "{} holds {} benchmarks; at most {MAX_BENCHMARKS} are read",
@@ -139,15 +144,19 @@ fn check_untrusted(results: &Results, path: &Path) -> Result<(), String> {
             results.benchmarks.len()
         ));
     }
-    if let Some(sha) = &results.environment.git_sha
-        && !is_commit_id(sha)
-    {
-        return Err(format!(
+    match &results.environment.git_sha {
+        Some(sha) if !is_commit_id(sha) => Err(format!(
             "{}: environment.git_sha is not a commit id",
             path.display()
-        ));
+        )),
+        None if !allow_unverified => Err(format!(
+            "{} names no commit (environment.git_sha), so nothing shows that it measured the \
+             pull request's head; not posting it. Write it with `memgate check` in the \
+             repository's checkout, or pass --allow-unverified to post it all the same",
+            path.display()
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The `github:` section of `-c FILE`, or of memgate.yml when there is one; else the defaults.
@@ -155,8 +164,10 @@ fn github_config(path: Option<&Path>) -> Result<GithubConfig, String> {
     Ok(optional_config(path)?.map(|c| c.github).unwrap_or_default())
 }
 
+#[allow(clippy::too_many_arguments)] // each is a different thing the caller checked
 async fn post(
     ctx: &Context,
+    api_url: &str,
     repo: &Repo,
     token: Token,
     pr: Option<u64>,
@@ -164,7 +175,7 @@ async fn post(
     github_config: &GithubConfig,
     policy: CommentPolicy,
 ) -> Result<comment::Upserted, Failure> {
-    let api = Api::new(&ctx.api_url, token, Timing::default()).map_err(Failure::Error)?;
+    let api = Api::new(api_url, token, Timing::default()).map_err(Failure::Error)?;
     let api_error = |err: ApiError| Failure::Error(err.to_string());
     let number = match pr {
         Some(number) => number,

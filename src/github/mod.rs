@@ -141,6 +141,13 @@ pub fn post_comment(
         ));
         return None;
     };
+    let api_url = match &ctx.api_url {
+        Ok(url) => url,
+        Err(err) => {
+            log.warn(&format!("no comment on pull request #{}: {err}", pr.number));
+            return None;
+        }
+    };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -149,7 +156,7 @@ pub fn post_comment(
         }
     };
     let upserted = runtime.block_on(async {
-        let api = api::Api::new(&ctx.api_url, token.clone(), api::Timing::default())
+        let api = api::Api::new(api_url, token.clone(), api::Timing::default())
             .map_err(|err| format!("could not comment on pull request #{}: {err}", pr.number))?;
         let author = match &github.comment_author {
             Some(author) => author.clone(),
