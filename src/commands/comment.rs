@@ -73,7 +73,10 @@ pub fn execute(args: CommentArgs) -> CommandResult {
         "no GitHub token: give the step `env: GITHUB_TOKEN: ${{ github.token }}` and the job \
          `permissions: pull-requests: write`",
     )?;
-    let api_url = ctx.api_url.clone()?;
+    // Refused before anything is read or sent: the token goes to no other place instead.
+    if let Err(err) = &ctx.api_url {
+        return Err(err.clone().into());
+    }
 
     if let Some(path) = &ctx.step_summary
         && let Err(err) = workflow::write_summary(path, &results)
@@ -88,7 +91,6 @@ pub fn execute(args: CommentArgs) -> CommandResult {
         let runtime = github::runtime()?;
         let upserted = runtime.block_on(post(
             &ctx,
-            &api_url,
             &repo,
             token.clone(),
             args.pr,
@@ -96,41 +98,57 @@ pub fn execute(args: CommentArgs) -> CommandResult {
             &github_config,
             policy,
         ));
-        match upserted {
-            Ok(upserted) => {
-                for warning in &upserted.warnings {
-                    log.warn(&token.redact(warning));
-                }
-                log.note(&upserted.posted.describe());
-                Some(upserted.posted)
-            }
-            Err(Failure::Stale(message)) => {
-                log.warn(&token.redact(&message));
-                None
-            }
-            Err(Failure::NoPullRequest(message)) => {
-                log.note(&token.redact(&message));
-                None
-            }
-            Err(Failure::Error(message)) => return Err(token.redact(&message).into()),
-        }
+        logged(upserted, &token, &log)?
     };
-
     if let Some(path) = &ctx.output {
-        let results_text = args.results.display().to_string();
-        let outputs = [
-            ("status", results.status().as_str()),
-            ("results", results_text.as_str()),
-            (
-                "comment_url",
-                posted.as_ref().and_then(|p| p.url()).unwrap_or(""),
-            ),
-        ];
-        if let Err(err) = workflow::write_outputs(path, &outputs) {
-            log.warn(&err);
-        }
+        write_outputs(path, args, &results, posted.as_ref(), &log);
     }
     Ok(Exit::Pass)
+}
+
+/// What was posted, said in the log (redacted); an error when nothing could be.
+fn logged(
+    upserted: Result<comment::Upserted, Failure>,
+    token: &Token,
+    log: &Log,
+) -> Result<Option<comment::Posted>, String> {
+    match upserted {
+        Ok(upserted) => {
+            for warning in &upserted.warnings {
+                log.warn(&token.redact(warning));
+            }
+            log.note(&upserted.posted.describe());
+            Ok(Some(upserted.posted))
+        }
+        Err(Failure::Stale(message)) => {
+            log.warn(&token.redact(&message));
+            Ok(None)
+        }
+        Err(Failure::NoPullRequest(message)) => {
+            log.note(&token.redact(&message));
+            Ok(None)
+        }
+        Err(Failure::Error(message)) => Err(token.redact(&message)),
+    }
+}
+
+/// The step outputs `status`, `results` and `comment_url`.
+fn write_outputs(
+    path: &Path,
+    args: &CommentArgs,
+    results: &Results,
+    posted: Option<&comment::Posted>,
+    log: &Log,
+) {
+    let results_text = args.results.display().to_string();
+    let outputs = [
+        ("status", results.status().as_str()),
+        ("results", results_text.as_str()),
+        ("comment_url", posted.and_then(|p| p.url()).unwrap_or("")),
+    ];
+    if let Err(err) = workflow::write_outputs(path, &outputs) {
+        log.warn(&err);
+    }
 }
 
 /// What `results::read` does not check and an untrusted file could abuse: too many benchmarks,
@@ -164,10 +182,8 @@ fn github_config(path: Option<&Path>) -> Result<GithubConfig, String> {
     Ok(optional_config(path)?.map(|c| c.github).unwrap_or_default())
 }
 
-#[allow(clippy::too_many_arguments)] // each is a different thing the caller checked
 async fn post(
     ctx: &Context,
-    api_url: &str,
     repo: &Repo,
     token: Token,
     pr: Option<u64>,
@@ -175,6 +191,10 @@ async fn post(
     github_config: &GithubConfig,
     policy: CommentPolicy,
 ) -> Result<comment::Upserted, Failure> {
+    let api_url = ctx
+        .api_url
+        .as_deref()
+        .map_err(|err| Failure::Error(err.clone()))?;
     let api = Api::new(api_url, token, Timing::default()).map_err(Failure::Error)?;
     let api_error = |err: ApiError| Failure::Error(err.to_string());
     let number = match pr {
