@@ -289,12 +289,23 @@ async fn a_hostile_results_file_starts_no_workflow_command() {
         "x ##[add-mask]pwned",
         "x\u{1b}]8;;https://evil.example\u{7}pwned\u{202e}",
     ];
-    for schema in hostile {
-        let text = serde_json::to_string(&json!({ "schema": schema })).unwrap();
-        std::fs::write(job.path("hostile.json"), text).unwrap();
+    // Each as the `schema`, and as an enum value (a benchmark's `status`).
+    let mut files: Vec<String> = hostile
+        .iter()
+        .map(|value| json!({ "schema": value }).to_string())
+        .collect();
+    let valid = results_at(HEAD_SHA).to_json();
+    for value in hostile {
+        let status = format!("\"status\": {}", serde_json::to_string(value).unwrap());
+        let file = valid.replacen("\"status\": \"fail\"", &status, 2);
+        assert_ne!(file, valid);
+        files.push(file);
+    }
+    for file in &files {
+        std::fs::write(job.path("hostile.json"), file).unwrap();
         let (code, out) = run(job.memgate(&["comment", "hostile.json"])).await;
         assert_eq!(code, 2, "{out}");
-        assert!(out.contains("schema"), "{out}");
+        assert!(out.contains("pwned"), "the value is shown: {out}");
         // The runner splits lines at \r and \n, and trims leading spaces before `::`.
         for line in out.split(['\n', '\r']) {
             assert!(!line.trim_start().starts_with("::"), "{line:?} in {out:?}");
@@ -305,8 +316,7 @@ async fn a_hostile_results_file_starts_no_workflow_command() {
             "{out:?}"
         );
     }
-    let text = serde_json::to_string(&json!({ "schema": hostile[0] })).unwrap();
-    std::fs::write(job.path("hostile.json"), text).unwrap();
+    std::fs::write(job.path("hostile.json"), &files[0]).unwrap();
     let (_, out) = run(job.memgate(&["comment", "hostile.json"])).await;
     assert!(out.contains("x\\n::warning::pwned"), "{out:?}");
     assert!(fake.log().is_empty());
@@ -326,4 +336,37 @@ async fn an_api_url_that_is_not_https_is_refused() {
         assert!(out.contains("https://api.github.com"), "{out}");
     }
     assert!(fake.log().is_empty());
+}
+
+/// The one error sink (`commands::exit_code`) escapes what any command's error quotes: here
+/// `report` and `compare`, on a file whose `schema` tries to start workflow commands.
+#[test]
+fn the_error_sink_of_every_command_starts_no_workflow_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("hostile.json");
+    let schema = "x\n::add-mask::pwned\r::stop-commands::t ##[warning]w \u{1b}[2J\u{202e}";
+    std::fs::write(&hostile, json!({ "schema": schema }).to_string()).unwrap();
+    let hostile = hostile.to_str().unwrap();
+    for args in [vec!["report", hostile], vec!["compare", hostile, hostile]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_memgate"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("pwned"), "{args:?}: {text:?}");
+        for line in text.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{line:?} in {text:?}");
+            assert!(!line.contains("##["), "{line:?} in {text:?}");
+        }
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+    }
 }
