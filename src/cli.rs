@@ -116,6 +116,10 @@ pub struct CommentArgs {
     /// When to comment: always, on-change, on-failure or never (default: the config's).
     #[arg(long, value_name = "POLICY", value_parser = parse_comment_policy)]
     pub comment: Option<crate::config::CommentPolicy>,
+    /// Post results that name no commit (`environment.git_sha`, which `memgate check` records in
+    /// a git checkout), although nothing then shows that they measured the pull request's head.
+    #[arg(long)]
+    pub allow_unverified: bool,
 }
 
 /// `--method`: how to measure.

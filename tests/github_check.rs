@@ -363,3 +363,22 @@ async fn an_api_that_does_not_answer_is_given_up_on() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
     assert!(job.read("summary.md").contains("tiny"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_url_that_is_not_https_is_a_warning_and_nothing_is_sent() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(FAILING, fake.api_url());
+    let mut cmd = job.memgate(&["check"]);
+    cmd.env("GITHUB_API_URL", "ftp://127.0.0.1/api");
+    let run = run(cmd).await;
+    assert_eq!(run.code, 1, "the gate's verdict stands:\n{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "::warning title=memgate::no comment on pull request #7: GITHUB_API_URL `ftp://127.0.0.1/api`"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+    assert!(job.read("summary.md").contains("greedy"));
+}

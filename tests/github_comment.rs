@@ -148,6 +148,83 @@ async fn a_forged_comment_by_another_user_is_left_alone() {
 }
 
 #[tokio::test]
+async fn a_bot_comment_that_only_quotes_the_marker_is_left_alone() {
+    let fake = FakeGitHub::start().await;
+    // A welcome bot, also `github-actions[bot]`, quoted the pull request's description, which
+    // holds the marker; another of its comments has it mid-text. Both are older than memgate's.
+    let quoting = format!("Welcome! You wrote:\n> {MARKER}\n> ### ✅ all budgets pass");
+    let inline = format!("Thanks! {MARKER} ### ✅ all budgets pass");
+    let quoted = fake.add_comment(BOT, &quoting);
+    let mid_text = fake.add_comment(BOT, &inline);
+    let real = fake.add_comment(BOT, &format!("{MARKER}\nthe old report"));
+    let outcome = upsert(&fake, &results(1, Status::Fail)).await;
+    assert!(matches!(outcome.posted, Posted::Updated(_)), "{outcome:?}");
+    let comments = fake.comments();
+    let body = |id| comments.iter().find(|c| c.id == id).map(|c| c.body.clone());
+    assert_eq!(
+        body(quoted),
+        Some(quoting),
+        "the quoting comment was changed"
+    );
+    assert_eq!(
+        body(mid_text),
+        Some(inline),
+        "the mid-text comment was changed"
+    );
+    assert!(
+        body(real).unwrap().contains("bench-0"),
+        "memgate's own was not updated"
+    );
+    assert_eq!(fake.count("DELETE"), 0);
+    assert_eq!(fake.count("PATCH"), 1);
+    assert!(
+        fake.writes()
+            .iter()
+            .all(|w| w.path.ends_with(&format!("/comments/{real}"))),
+        "{:?}",
+        fake.writes()
+    );
+
+    // With only the quoting comments there, memgate creates its own beside them.
+    let fake = FakeGitHub::start().await;
+    let quoted = fake.add_comment(BOT, &format!("Welcome! You wrote:\n> {MARKER}"));
+    let outcome = upsert(&fake, &results(1, Status::Fail)).await;
+    assert!(matches!(outcome.posted, Posted::Created(_)), "{outcome:?}");
+    assert_eq!(fake.count("PATCH") + fake.count("DELETE"), 0);
+    assert!(fake.comments().iter().any(|c| c.id == quoted));
+}
+
+#[tokio::test]
+async fn a_token_across_the_cut_of_an_error_message_leaks_no_part_of_it() {
+    let fake = FakeGitHub::start().await;
+    // A server that echoes the token where the message is cut (300 characters): 20 characters
+    // of it before the cut, 19 after.
+    let message = format!("{}{TOKEN}{}", "x".repeat(280), "y".repeat(50));
+    fake.fail_next(
+        "POST",
+        "/comments",
+        Fault::Answer {
+            status: 403,
+            body: json!({ "message": message }),
+            headers: vec![],
+        },
+    );
+    let err = upsert_with(&fake, &results(1, Status::Fail), CommentPolicy::Always)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.status(), Some(403), "{text}");
+    assert!(text.contains(&"x".repeat(280)), "{text}");
+    for start in 0..TOKEN.len() - 6 {
+        let fragment = &TOKEN[start..start + 6];
+        assert!(
+            !text.contains(fragment),
+            "`{fragment}` of the token in: {text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn duplicates_are_deleted_and_the_oldest_kept() {
     let fake = FakeGitHub::start().await;
     let first = fake.add_comment(BOT, &format!("{MARKER}\nold 1"));

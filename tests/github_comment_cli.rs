@@ -259,3 +259,114 @@ async fn a_forbidden_comment_fails_the_comment_command() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("pull-requests: write"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_that_name_no_commit_are_posted_only_when_allowed() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    let mut results = results(1, Status::Fail);
+    results.environment.git_sha = None;
+    job.write_results(&results);
+    let (code, out) = run(job.memgate(&["comment", "results.json", "--pr", "7"])).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("environment.git_sha"), "{out}");
+    assert!(out.contains("--allow-unverified"), "{out}");
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+
+    let (code, out) =
+        run(job.memgate(&["comment", "results.json", "--pr", "7", "--allow-unverified"])).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(fake.memgate_comments().len(), 1, "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_results_file_starts_no_workflow_command() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    let hostile = [
+        "x\n::warning::pwned",
+        "x\r::add-mask::pwned",
+        "x ##[add-mask]pwned",
+        "x\u{1b}]8;;https://evil.example\u{7}pwned\u{202e}",
+    ];
+    // Each as the `schema`, and as an enum value (a benchmark's `status`).
+    let mut files: Vec<String> = hostile
+        .iter()
+        .map(|value| json!({ "schema": value }).to_string())
+        .collect();
+    let valid = results_at(HEAD_SHA).to_json();
+    for value in hostile {
+        let status = format!("\"status\": {}", serde_json::to_string(value).unwrap());
+        let file = valid.replacen("\"status\": \"fail\"", &status, 2);
+        assert_ne!(file, valid);
+        files.push(file);
+    }
+    for file in &files {
+        std::fs::write(job.path("hostile.json"), file).unwrap();
+        let (code, out) = run(job.memgate(&["comment", "hostile.json"])).await;
+        assert_eq!(code, 2, "{out}");
+        assert!(out.contains("pwned"), "the value is shown: {out}");
+        // The runner splits lines at \r and \n, and trims leading spaces before `::`.
+        for line in out.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{line:?} in {out:?}");
+            assert!(!line.contains("##["), "{line:?} in {out:?}");
+        }
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{out:?}"
+        );
+    }
+    std::fs::write(job.path("hostile.json"), &files[0]).unwrap();
+    let (_, out) = run(job.memgate(&["comment", "hostile.json"])).await;
+    assert!(out.contains("x\\n::warning::pwned"), "{out:?}");
+    assert!(fake.log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_url_that_is_not_https_is_refused() {
+    let fake = FakeGitHub::start().await;
+    let job = Job::new(fake.api_url(), &workflow_run_event(HEAD_SHA));
+    job.write_results(&results_at(HEAD_SHA));
+    for url in ["ftp://127.0.0.1/api", "http://api.github.com"] {
+        let mut cmd = job.memgate(&["comment", "results.json", "--pr", "7"]);
+        cmd.env("GITHUB_API_URL", url);
+        let (code, out) = run(cmd).await;
+        assert_eq!(code, 2, "{url}: {out}");
+        assert!(out.contains(&format!("GITHUB_API_URL `{url}`")), "{out}");
+        assert!(out.contains("https://api.github.com"), "{out}");
+    }
+    assert!(fake.log().is_empty());
+}
+
+/// The one error sink (`commands::exit_code`) escapes what any command's error quotes: here
+/// `report` and `compare`, on a file whose `schema` tries to start workflow commands.
+#[test]
+fn the_error_sink_of_every_command_starts_no_workflow_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("hostile.json");
+    let schema = "x\n::add-mask::pwned\r::stop-commands::t ##[warning]w \u{1b}[2J\u{202e}";
+    std::fs::write(&hostile, json!({ "schema": schema }).to_string()).unwrap();
+    let hostile = hostile.to_str().unwrap();
+    for args in [vec!["report", hostile], vec!["compare", hostile, hostile]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_memgate"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("pwned"), "{args:?}: {text:?}");
+        for line in text.split(['\n', '\r']) {
+            assert!(!line.trim_start().starts_with("::"), "{line:?} in {text:?}");
+            assert!(!line.contains("##["), "{line:?} in {text:?}");
+        }
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+    }
+}

@@ -139,3 +139,90 @@ fn every_action_is_pinned_to_a_commit() {
         }
     }
 }
+
+/// Why the `cargo install` in `run` is not pinned to a release or a commit, if it is not.
+fn unpinned_install(run: &str) -> Option<String> {
+    let words: Vec<&str> = run.split_whitespace().collect();
+    let start = words.windows(2).position(|w| w == ["cargo", "install"])?;
+    let args = &words[start + 2..];
+    let value = |flag: &str| {
+        args.iter()
+            .position(|w| *w == flag)
+            .and_then(|i| args.get(i + 1).copied())
+            .or_else(|| {
+                args.iter()
+                    .find_map(|w| w.strip_prefix(flag)?.strip_prefix('='))
+            })
+    };
+    let commit = |r: &str| r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit());
+    let release = |t: &str| {
+        t.strip_prefix('v').is_some_and(|v| {
+            let parts: Vec<&str> = v.split('.').collect();
+            parts.len() == 3 && parts.iter().all(|p| p.parse::<u32>().is_ok())
+        })
+    };
+    if value("--branch").is_some() {
+        return Some(format!("`{run}` installs a branch"));
+    }
+    if !args.contains(&"--locked") {
+        return Some(format!("`{run}` does not use --locked"));
+    }
+    let pinned = match (value("--git"), value("--rev"), value("--tag")) {
+        (Some(_), Some(rev), _) => commit(rev),
+        (Some(_), None, Some(tag)) => release(tag),
+        (Some(_), None, None) => false,
+        // From crates.io: an exact version.
+        (None, _, _) => value("--version").is_some_and(|v| v.starts_with('=')),
+    };
+    (!pinned).then(|| format!("`{run}` installs an unpinned ref (the branch head)"))
+}
+
+/// A workflow whose token may write, or that runs on a trigger with the base's secrets.
+fn privileged(workflow: &Value) -> bool {
+    let writes = workflow["permissions"]
+        .as_mapping()
+        .is_some_and(|p| p.values().any(|v| v.as_str() == Some("write")));
+    let triggers = &workflow["on"];
+    writes || !triggers["workflow_run"].is_null() || !triggers["pull_request_target"].is_null()
+}
+
+#[test]
+fn no_privileged_workflow_installs_memgate_from_an_unpinned_ref() {
+    let mut checked = Vec::new();
+    for name in ["memgate.yml", "memgate-measure.yml", "memgate-comment.yml"] {
+        let w = workflow(name);
+        if !privileged(&w) {
+            continue;
+        }
+        let runs: Vec<String> = steps(&w)
+            .iter()
+            .filter_map(|s| s["run"].as_str().map(String::from))
+            .filter(|run| run.contains("cargo install"))
+            .collect();
+        assert!(!runs.is_empty(), "{name} installs memgate somehow");
+        for run in runs {
+            assert_eq!(unpinned_install(&run), None, "{name}");
+        }
+        checked.push(name);
+    }
+    assert_eq!(checked, ["memgate.yml", "memgate-comment.yml"]);
+    // The check itself refuses what it should.
+    for bad in [
+        "cargo install --locked --git https://github.com/OWNER/memgate memgate",
+        "cargo install --locked --git https://github.com/OWNER/memgate --branch main memgate",
+        "cargo install --locked --git https://github.com/OWNER/memgate --tag main memgate",
+        "cargo install --locked --git https://github.com/OWNER/memgate --rev main memgate",
+        "cargo install --git https://github.com/OWNER/memgate --tag v0.1.0 memgate",
+        "cargo install --locked memgate",
+    ] {
+        assert!(unpinned_install(bad).is_some(), "{bad}");
+    }
+    for good in [
+        "cargo install --locked --git https://github.com/OWNER/memgate --tag v0.1.0 memgate",
+        "cargo install --locked --git=https://github.com/OWNER/memgate \
+         --rev=0123456789abcdef0123456789abcdef01234567 memgate",
+        "cargo install --locked memgate --version =0.1.0",
+    ] {
+        assert_eq!(unpinned_install(good), None, "{good}");
+    }
+}

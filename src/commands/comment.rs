@@ -23,6 +23,7 @@ use crate::github::api::{Api, ApiError, HttpMethod, Timing};
 use crate::github::context::{Context, ProcessEnv, Repo, Token, WorkflowRun, is_commit_id};
 use crate::github::{self, Log, comment, workflow};
 use crate::results::{self, Results};
+use crate::text_safety;
 
 use super::shared::optional_config;
 use super::{CommandResult, Exit};
@@ -42,9 +43,9 @@ enum Failure {
 pub fn execute(args: CommentArgs) -> CommandResult {
     let args = &args;
     // The verdict shown is the benchmarks' own, whatever the file's `status` claims: reading
-    // derives it from them.
-    let results = results::read(&args.results)?;
-    check_untrusted(&results, &args.results)?;
+    // derives it from them. Its errors quote the untrusted file: one escaped line each.
+    let results = results::read(&args.results).map_err(|err| text_safety::escape_line(&err))?;
+    check_untrusted(&results, &args.results, args.allow_unverified)?;
     let github_config = github_config(args.config.as_deref())?;
 
     let env = ProcessEnv;
@@ -72,6 +73,10 @@ pub fn execute(args: CommentArgs) -> CommandResult {
         "no GitHub token: give the step `env: GITHUB_TOKEN: ${{ github.token }}` and the job \
          `permissions: pull-requests: write`",
     )?;
+    // Refused before anything is read or sent: the token goes to no other place instead.
+    if let Err(err) = &ctx.api_url {
+        return Err(err.clone().into());
+    }
 
     if let Some(path) = &ctx.step_summary
         && let Err(err) = workflow::write_summary(path, &results)
@@ -93,45 +98,63 @@ pub fn execute(args: CommentArgs) -> CommandResult {
             &github_config,
             policy,
         ));
-        match upserted {
-            Ok(upserted) => {
-                for warning in &upserted.warnings {
-                    log.warn(&token.redact(warning));
-                }
-                log.note(&upserted.posted.describe());
-                Some(upserted.posted)
-            }
-            Err(Failure::Stale(message)) => {
-                log.warn(&token.redact(&message));
-                None
-            }
-            Err(Failure::NoPullRequest(message)) => {
-                log.note(&token.redact(&message));
-                None
-            }
-            Err(Failure::Error(message)) => return Err(token.redact(&message).into()),
-        }
+        logged(upserted, &token, &log)?
     };
-
     if let Some(path) = &ctx.output {
-        let results_text = args.results.display().to_string();
-        let outputs = [
-            ("status", results.status().as_str()),
-            ("results", results_text.as_str()),
-            (
-                "comment_url",
-                posted.as_ref().and_then(|p| p.url()).unwrap_or(""),
-            ),
-        ];
-        if let Err(err) = workflow::write_outputs(path, &outputs) {
-            log.warn(&err);
-        }
+        write_outputs(path, args, &results, posted.as_ref(), &log);
     }
     Ok(Exit::Pass)
 }
 
-/// What `results::read` does not check and an untrusted file could abuse.
-fn check_untrusted(results: &Results, path: &Path) -> Result<(), String> {
+/// What was posted, said in the log (redacted); an error when nothing could be.
+fn logged(
+    upserted: Result<comment::Upserted, Failure>,
+    token: &Token,
+    log: &Log,
+) -> Result<Option<comment::Posted>, String> {
+    match upserted {
+        Ok(upserted) => {
+            for warning in &upserted.warnings {
+                log.warn(&token.redact(warning));
+            }
+            log.note(&upserted.posted.describe());
+            Ok(Some(upserted.posted))
+        }
+        Err(Failure::Stale(message)) => {
+            log.warn(&token.redact(&message));
+            Ok(None)
+        }
+        Err(Failure::NoPullRequest(message)) => {
+            log.note(&token.redact(&message));
+            Ok(None)
+        }
+        Err(Failure::Error(message)) => Err(token.redact(&message)),
+    }
+}
+
+/// The step outputs `status`, `results` and `comment_url`.
+fn write_outputs(
+    path: &Path,
+    args: &CommentArgs,
+    results: &Results,
+    posted: Option<&comment::Posted>,
+    log: &Log,
+) {
+    let results_text = args.results.display().to_string();
+    let outputs = [
+        ("status", results.status().as_str()),
+        ("results", results_text.as_str()),
+        ("comment_url", posted.and_then(|p| p.url()).unwrap_or("")),
+    ];
+    if let Err(err) = workflow::write_outputs(path, &outputs) {
+        log.warn(&err);
+    }
+}
+
+/// What `results::read` does not check and an untrusted file could abuse: too many benchmarks,
+/// a commit id that is not one (it goes into a URL), or none at all (then nothing ties the file
+/// to the pull request's head) unless `allow_unverified`.
+fn check_untrusted(results: &Results, path: &Path, allow_unverified: bool) -> Result<(), String> {
     if results.benchmarks.len() > MAX_BENCHMARKS {
         return Err(format!(
             "{} holds {} benchmarks; at most {MAX_BENCHMARKS} are read",
@@ -139,15 +162,19 @@ fn check_untrusted(results: &Results, path: &Path) -> Result<(), String> {
             results.benchmarks.len()
         ));
     }
-    if let Some(sha) = &results.environment.git_sha
-        && !is_commit_id(sha)
-    {
-        return Err(format!(
+    match &results.environment.git_sha {
+        Some(sha) if !is_commit_id(sha) => Err(format!(
             "{}: environment.git_sha is not a commit id",
             path.display()
-        ));
+        )),
+        None if !allow_unverified => Err(format!(
+            "{} names no commit (environment.git_sha), so nothing shows that it measured the \
+             pull request's head; not posting it. Write it with `memgate check` in the \
+             repository's checkout, or pass --allow-unverified to post it all the same",
+            path.display()
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The `github:` section of `-c FILE`, or of memgate.yml when there is one; else the defaults.
@@ -164,7 +191,11 @@ async fn post(
     github_config: &GithubConfig,
     policy: CommentPolicy,
 ) -> Result<comment::Upserted, Failure> {
-    let api = Api::new(&ctx.api_url, token, Timing::default()).map_err(Failure::Error)?;
+    let api_url = ctx
+        .api_url
+        .as_deref()
+        .map_err(|err| Failure::Error(err.clone()))?;
+    let api = Api::new(api_url, token, Timing::default()).map_err(Failure::Error)?;
     let api_error = |err: ApiError| Failure::Error(err.to_string());
     let number = match pr {
         Some(number) => number,

@@ -18,6 +18,9 @@ use serde_json::Value;
 
 use super::context::Token;
 
+/// The most of an answer's message an error repeats.
+const MAX_MESSAGE_CHARS: usize = 300;
+
 /// How long calls may take, and how retries wait.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -88,7 +91,8 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
-    /// GitHub's `message` (and the messages of `errors`), or the start of the body.
+    /// GitHub's `message` (and the messages of `errors`), or the body; whole, so that the token
+    /// can be taken out before it is cut ([`Api::status_error`]).
     fn message(&self) -> String {
         let text = match serde_json::from_str::<Value>(&self.body) {
             Ok(value) => {
@@ -110,7 +114,7 @@ impl Reply {
             }
             Err(_) => self.body.trim().to_string(),
         };
-        let text: String = text.chars().filter(|c| !c.is_control()).take(300).collect();
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
         if text.is_empty() {
             http::StatusCode::from_u16(self.status)
                 .ok()
@@ -382,13 +386,20 @@ impl Api {
         }
     }
 
+    /// The error for a non-2xx answer. Its message is redacted, then cut: cut first, a token
+    /// across the cut would not be found, and its first part would be printed.
     fn status_error(&self, method: HttpMethod, path: &str, reply: &Reply) -> ApiError {
         let url = self.url(path).unwrap_or_else(|_| path.to_string());
+        let message = self
+            .redact(&reply.message())
+            .chars()
+            .take(MAX_MESSAGE_CHARS)
+            .collect();
         ApiError::Status {
             method: method.as_str(),
             path: self.display_path(&url),
             status: reply.status,
-            message: self.redact(&reply.message()),
+            message,
         }
     }
 

@@ -1,6 +1,9 @@
 //! The pull-request comment (DESIGN §7): one per pull request, found by the hidden marker
-//! [`MARKER`] **and** its author, across every page of comments; edited in place (not at all when
-//! the body is the same), created when absent, duplicates deleted.
+//! [`MARKER`] as its first line **and** its author, across every page of comments; edited in place
+//! (not at all when the body is the same), created when absent, duplicates deleted. A comment that
+//! only quotes the marker further down (a bot repeating a pull request's description) is not
+//! memgate's, even when its author is the same `github-actions[bot]`: it is never edited or
+//! deleted.
 //!
 //! The body is the Markdown report ([`markdown::render_with_limit`], which escapes everything
 //! from the user's files) with a second hidden line, `<!-- memgate:verdict HEX -->`: a digest of
@@ -83,11 +86,23 @@ pub fn verdict_digest(results: &Results) -> String {
     format!("{hash:016x}")
 }
 
-/// The digest a posted body carries.
+/// The lines of a posted body (GitHub may hand back `\r\n` for a body edited on the web).
+fn body_lines(body: &str) -> impl Iterator<Item = &str> {
+    body.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+}
+
+/// Whether `body` is a memgate comment's: its first line is the marker, exactly.
+pub fn has_marker(body: &str) -> bool {
+    body_lines(body).next() == Some(MARKER)
+}
+
+/// The digest a posted body carries, on its second line.
 fn digest_in(body: &str) -> Option<&str> {
-    let start = body.find(VERDICT_PREFIX)? + VERDICT_PREFIX.len();
-    let len = body[start..].find(" -->")?;
-    Some(&body[start..start + len])
+    body_lines(body)
+        .nth(1)?
+        .strip_prefix(VERDICT_PREFIX)?
+        .strip_suffix(" -->")
 }
 
 /// One issue comment as the API lists it.
@@ -212,7 +227,8 @@ fn comments_path(repo: &Repo, number: u64) -> String {
     )
 }
 
-/// memgate's comments on the pull request (the marker, by `author`), oldest first.
+/// memgate's comments on the pull request (the marker as the first line, by `author`), oldest
+/// first.
 pub async fn find(
     api: &Api,
     repo: &Repo,
@@ -225,7 +241,7 @@ pub async fn find(
     let mut mine = Vec::new();
     for item in items {
         let comment = parse_comment(item)?;
-        if comment.author.eq_ignore_ascii_case(author) && comment.body.contains(MARKER) {
+        if comment.author.eq_ignore_ascii_case(author) && has_marker(&comment.body) {
             mine.push(comment);
         }
     }
@@ -370,6 +386,27 @@ mod tests {
         let body = format!("{MARKER}\n{VERDICT_PREFIX}00ff -->\n### x\n");
         assert_eq!(digest_in(&body), Some("00ff"));
         assert_eq!(digest_in("no digest"), None);
+    }
+
+    #[test]
+    fn the_marker_counts_only_as_the_whole_first_line() {
+        assert!(has_marker(&format!("{MARKER}\n### report")));
+        assert!(has_marker(&format!("{MARKER}\r\n### report")));
+        assert!(has_marker(MARKER));
+        for quoted in [
+            format!("Welcome! Your description:\n> {MARKER}\n> hi"),
+            format!("Thanks! {MARKER}"),
+            format!(" {MARKER}\nx"),
+            format!("{MARKER} trailing\nx"),
+            format!("{MARKER}x"),
+            String::new(),
+        ] {
+            assert!(!has_marker(&quoted), "{quoted:?}");
+        }
+        let body = format!("{MARKER}\n{VERDICT_PREFIX}00ff -->\n");
+        assert_eq!(digest_in(&body), Some("00ff"));
+        let planted = format!("{MARKER}\nx\n{VERDICT_PREFIX}00ff -->\n");
+        assert_eq!(digest_in(&planted), None);
     }
 
     #[test]

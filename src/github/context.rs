@@ -24,13 +24,14 @@ pub trait Env {
     fn var(&self, name: &str) -> Option<String>;
 }
 
-/// The process's own environment.
+/// The process's own environment; for the token variables, their values as memgate was started
+/// with them (memgate removes those from its environment at once: [`super::secrets`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
+        super::secrets::token_var(name).unwrap_or_else(|| std::env::var(name).ok())
     }
 }
 
@@ -177,7 +178,7 @@ pub struct WorkflowRun {
 }
 
 /// What GitHub Actions tells memgate about the job it runs in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Context {
     /// `GITHUB_ACTIONS=true`.
     pub on_actions: bool,
@@ -189,8 +190,9 @@ pub struct Context {
     pub workflow_run: Option<WorkflowRun>,
     /// `GITHUB_SHA`: for a `pull_request` event, the test merge commit.
     pub sha: Option<String>,
-    /// The REST API's base, without a trailing `/` (`https://HOST/api/v3` on GitHub Enterprise).
-    pub api_url: String,
+    /// The REST API's base, without a trailing `/` (`https://HOST/api/v3` on GitHub Enterprise);
+    /// or why `GITHUB_API_URL` is refused (the token is sent to no other place instead).
+    pub api_url: Result<String, String>,
     pub server_url: String,
     /// The page of this workflow run, where the job summary is.
     pub run_url: Option<String>,
@@ -239,16 +241,8 @@ impl Context {
             .or_else(|| pull_request_from_ref(env.var("GITHUB_REF").as_deref()));
         let workflow_run = event.as_ref().and_then(workflow_run_of);
         let api_url = match non_empty(env, "GITHUB_API_URL") {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                url.trim_end_matches('/').to_string()
-            }
-            Some(url) => {
-                warnings.push(format!(
-                    "GITHUB_API_URL `{url}` is not an http(s) URL; using {DEFAULT_API_URL}"
-                ));
-                DEFAULT_API_URL.to_string()
-            }
-            None => DEFAULT_API_URL.to_string(),
+            Some(url) => api_url(&url),
+            None => Ok(DEFAULT_API_URL.to_string()),
         };
         let server_url = non_empty(env, "GITHUB_SERVER_URL")
             .map(|url| url.trim_end_matches('/').to_string())
@@ -286,6 +280,40 @@ impl Context {
             warnings,
         }
     }
+}
+
+/// `GITHUB_API_URL` checked: `https://HOST[:PORT][/PATH]`, or `http://` to this machine
+/// (`127.0.0.1`, `localhost`, `[::1]`: a local fake, a proxy), with no user, query or fragment.
+/// Only the shape is checked: any host may be a GitHub Enterprise Server.
+pub fn api_url(text: &str) -> Result<String, String> {
+    let refuse = |why: &str| {
+        Err(format!(
+            "GITHUB_API_URL `{text}` {why}; the token is not sent anywhere else instead. Set it \
+             to the REST API's base: https://api.github.com, or https://HOST/api/v3 for GitHub \
+             Enterprise Server"
+        ))
+    };
+    let Ok(uri) = text.parse::<http::Uri>() else {
+        return refuse("is not a URL");
+    };
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return refuse("is not an absolute URL");
+    };
+    let host = authority.host();
+    let local = ["127.0.0.1", "localhost", "[::1]"].contains(&host);
+    match scheme {
+        "https" => {}
+        "http" if local => {}
+        "http" => return refuse("is plain http (allowed only to 127.0.0.1 or localhost)"),
+        _ => return refuse("is not an https:// URL"),
+    }
+    if host.is_empty() || authority.as_str().contains('@') {
+        return refuse("does not name a host alone (no user or password)");
+    }
+    if uri.query().is_some() {
+        return refuse("has a query");
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 fn read_event(path: &str) -> Result<Value, String> {
@@ -403,7 +431,7 @@ mod tests {
                 head_sha: Some("h".into())
             })
         );
-        assert_eq!(ctx.api_url, "https://ghe.example/api/v3");
+        assert_eq!(ctx.api_url.as_deref(), Ok("https://ghe.example/api/v3"));
         assert_eq!(
             ctx.run_url.as_deref(),
             Some("https://github.com/acme/ml/actions/runs/7")
@@ -420,7 +448,7 @@ mod tests {
             ("GITHUB_REF", "refs/heads/main"),
         ]));
         assert!(ctx.pull_request.is_none());
-        assert_eq!(ctx.api_url, DEFAULT_API_URL);
+        assert_eq!(ctx.api_url.as_deref(), Ok(DEFAULT_API_URL));
         let ctx = Context::from_env(&env(&[("GITHUB_REF", "refs/pull/9/merge")]));
         assert_eq!(ctx.pull_request.unwrap().number, 9);
     }
@@ -448,6 +476,52 @@ mod tests {
             Token::new("abc").unwrap().redact("x abc y abc"),
             "x *** y ***"
         );
+    }
+
+    #[test]
+    fn an_api_url_that_is_not_https_is_refused_not_replaced() {
+        let ctx = Context::from_env(&env(&[("GITHUB_API_URL", "ftp://ghe.example/api/v3")]));
+        let err = ctx.api_url.unwrap_err();
+        assert!(
+            err.contains("GITHUB_API_URL `ftp://ghe.example/api/v3`"),
+            "{err}"
+        );
+        assert!(err.contains("https://"), "{err}");
+        for bad in [
+            "ftp://ghe.example",
+            "http://api.github.com",
+            "http://127.0.0.1.evil.example/api",
+            "https://api.github.com@evil.example",
+            "https://user:pw@ghe.example/api/v3",
+            "https://ghe.example/api/v3?x=1",
+            "api.github.com",
+            "/api/v3",
+            "https://",
+            "https://ghe example",
+            "file:///etc/passwd",
+        ] {
+            assert!(api_url(bad).is_err(), "{bad}");
+        }
+        for (good, base) in [
+            ("https://api.github.com/", "https://api.github.com"),
+            // Any host may be a GitHub Enterprise Server: only the shape is checked.
+            (
+                "https://api.github.com.evil.example",
+                "https://api.github.com.evil.example",
+            ),
+            (
+                "https://ghe.example:8443/api/v3",
+                "https://ghe.example:8443/api/v3",
+            ),
+            ("http://127.0.0.1:4567", "http://127.0.0.1:4567"),
+            (
+                "http://localhost:4567/api/v3",
+                "http://localhost:4567/api/v3",
+            ),
+            ("http://[::1]:4567", "http://[::1]:4567"),
+        ] {
+            assert_eq!(api_url(good).as_deref(), Ok(base), "{good}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`api`]: REST calls through octocrab, with retries and a deadline; the token never printed.
 //! - [`comment`]: the comment found by marker and author, updated in place, created when absent.
 //! - [`workflow`]: `$GITHUB_STEP_SUMMARY`, `$GITHUB_OUTPUT`, `::error`/`::group::` commands.
+//! - [`secrets`]: at startup, the tokens kept in memory and taken out of the environment.
 //!
 //! [`publish`] is what `memgate check` calls at its end. Nothing here changes the gate's verdict:
 //! every failure is a warning, and the job summary is written before anything is sent.
@@ -12,6 +13,7 @@
 pub mod api;
 pub mod comment;
 pub mod context;
+pub mod secrets;
 pub mod workflow;
 
 use std::io::Write;
@@ -19,6 +21,7 @@ use std::path::Path;
 
 use crate::config::{CommentPolicy, Config, GithubConfig};
 use crate::results::Results;
+use crate::text_safety;
 
 pub use context::{Context, Env, ProcessEnv, Repo, Token};
 
@@ -78,7 +81,9 @@ pub fn explain_failure(err: &api::ApiError, number: u64) -> String {
     text
 }
 
-/// Messages for the log: warnings (as `::warning` commands on Actions) and notes.
+/// Messages for the log: warnings (as `::warning` commands on Actions) and notes. They may quote
+/// untrusted text (a results file's values, an API's answer): each is printed escaped
+/// ([`text_safety`]), so that it cannot start a workflow command or drive the terminal.
 pub struct Log {
     on_actions: bool,
     quiet: bool,
@@ -97,12 +102,14 @@ impl Log {
             let _ = writeln!(out, "{}", workflow::warning(message));
             let _ = out.flush();
         } else {
+            let message = text_safety::escape_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: warning: {message}");
         }
     }
 
     pub fn note(&self, message: &str) {
         if !self.quiet {
+            let message = text_safety::escape_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: {message}");
         }
     }
@@ -134,6 +141,13 @@ pub fn post_comment(
         ));
         return None;
     };
+    let api_url = match &ctx.api_url {
+        Ok(url) => url,
+        Err(err) => {
+            log.warn(&format!("no comment on pull request #{}: {err}", pr.number));
+            return None;
+        }
+    };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -142,7 +156,7 @@ pub fn post_comment(
         }
     };
     let upserted = runtime.block_on(async {
-        let api = api::Api::new(&ctx.api_url, token.clone(), api::Timing::default())
+        let api = api::Api::new(api_url, token.clone(), api::Timing::default())
             .map_err(|err| format!("could not comment on pull request #{}: {err}", pr.number))?;
         let author = match &github.comment_author {
             Some(author) => author.clone(),
