@@ -17,5 +17,4 @@ pub mod results;
 pub mod suite;
 #[doc(hidden)] // fixtures for tests and benches; see its doc comment
 pub mod testing;
-pub mod text_safety;
 pub mod units;

@@ -22,8 +22,8 @@ use crate::config::{CommentPolicy, GithubConfig};
 use crate::github::api::{Api, ApiError, HttpMethod, Timing};
 use crate::github::context::{Context, ProcessEnv, Repo, Token, WorkflowRun, is_commit_id};
 use crate::github::{self, Log, comment, workflow};
+use crate::report::escape;
 use crate::results::{self, Results};
-use crate::text_safety;
 
 use super::shared::optional_config;
 use super::{CommandResult, Exit};
@@ -44,7 +44,7 @@ pub fn execute(args: CommentArgs) -> CommandResult {
     let args = &args;
     // The verdict shown is the benchmarks' own, whatever the file's `status` claims: reading
     // derives it from them. Its errors quote the untrusted file: one escaped line each.
-    let results = results::read(&args.results).map_err(|err| text_safety::escape_line(&err))?;
+    let results = results::read(&args.results).map_err(|err| escape::log_line(&err))?;
     check_untrusted(&results, &args.results, args.allow_unverified)?;
     let github_config = github_config(args.config.as_deref())?;
 

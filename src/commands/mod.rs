@@ -22,8 +22,8 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::measure::MeasureError;
+use crate::report::escape;
 use crate::results::Status;
-use crate::text_safety;
 
 /// What memgate's exit code says: one meaning each, everywhere (docs/architecture.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,10 +116,10 @@ fn dispatch(command: Command) -> CommandResult {
 
 /// The one error sink: an error is printed once and exits 2. Messages quote values from config
 /// and results files, so they are printed escaped: no control character reaches the terminal, and
-/// no line starts a workflow command in the Actions log ([`text_safety`]).
+/// no line starts a workflow command in the Actions log ([`escape::log_line`](crate::report::escape::log_line)).
 fn exit_code(result: CommandResult) -> Exit {
     result.unwrap_or_else(|err| {
-        let text = text_safety::escape_lines(&err.to_string());
+        let text = escape::log_lines(&err.to_string());
         let _ = writeln!(io::stderr(), "memgate: {text}");
         Exit::Error
     })

@@ -1,4 +1,4 @@
-//! The pull-request comment (DESIGN §7): one per pull request, found by the hidden marker
+//! The pull-request comment (docs/github.md): one per pull request, found by the hidden marker
 //! [`MARKER`] as its first line **and** its author, across every page of comments; edited in place
 //! (not at all when the body is the same), created when absent, duplicates deleted. A comment that
 //! only quotes the marker further down (a bot repeating a pull request's description) is not

@@ -1,4 +1,4 @@
-//! GitHub (DESIGN §7): the job summary, step outputs, annotations and the one pull-request
+//! GitHub (docs/github.md): the job summary, step outputs, annotations and the one pull-request
 //! comment.
 //!
 //! - [`context`]: the environment and event payload of the job (and action inputs, `INPUT_*`).
@@ -20,8 +20,8 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::config::{CommentPolicy, Config, GithubConfig};
+use crate::report::escape;
 use crate::results::Results;
-use crate::text_safety;
 
 pub use context::{Context, Env, ProcessEnv, Repo, Token};
 
@@ -83,7 +83,7 @@ pub fn explain_failure(err: &api::ApiError, number: u64) -> String {
 
 /// Messages for the log: warnings (as `::warning` commands on Actions) and notes. They may quote
 /// untrusted text (a results file's values, an API's answer): each is printed escaped
-/// ([`text_safety`]), so that it cannot start a workflow command or drive the terminal.
+/// ([`escape::log_line`](crate::report::escape::log_line)), so that it cannot start a workflow command or drive the terminal.
 pub struct Log {
     on_actions: bool,
     quiet: bool,
@@ -102,14 +102,14 @@ impl Log {
             let _ = writeln!(out, "{}", workflow::warning(message));
             let _ = out.flush();
         } else {
-            let message = text_safety::escape_lines(message);
+            let message = escape::log_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: warning: {message}");
         }
     }
 
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            let message = text_safety::escape_lines(message);
+            let message = escape::log_lines(message);
             let _ = writeln!(std::io::stderr().lock(), "memgate: {message}");
         }
     }

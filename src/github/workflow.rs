@@ -13,15 +13,14 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::report::{escape, markdown};
 use crate::results::{BenchmarkResult, CheckKind, Metric, Results, Status};
-use crate::text_safety;
 
 /// GitHub shows at most this much of one step's summary (1 MiB).
 pub const MAX_SUMMARY_BYTES: usize = 1 << 20;
 
 /// The message of a workflow command, escaped for the runner, then for the terminal and the log
-/// (other control characters, bidirectional overrides, `##[`: [`text_safety::escape_line`]).
+/// (other control characters, bidirectional overrides, `##[`: [`escape::log_line`]).
 pub fn escape_data(text: &str) -> String {
-    text_safety::escape_line(&runner_escape(text))
+    escape::log_line(&runner_escape(text))
 }
 
 /// The runner's own escaping of a message: it turns these back into `%`, `\r` and `\n`.
@@ -33,7 +32,7 @@ fn runner_escape(text: &str) -> String {
 
 /// A property value of a workflow command (`file=…`, `title=…`), escaped.
 pub fn escape_property(text: &str) -> String {
-    text_safety::escape_line(&runner_escape(text).replace(':', "%3A").replace(',', "%2C"))
+    escape::log_line(&runner_escape(text).replace(':', "%3A").replace(',', "%2C"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,9 @@
 
 use std::collections::HashSet;
 
+mod log;
+pub use log::{log_line, log_lines};
+
 /// Text cut to `max` characters with "…", control characters (newlines too) made spaces. Also what
 /// chart text needs: plotters escapes SVG text, but XML has no way to carry control characters.
 pub fn shorten(text: &str, max: usize) -> String {

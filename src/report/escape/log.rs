@@ -39,7 +39,7 @@ fn needs_escape(c: char) -> bool {
 /// `text` as one line: every control character escaped, newlines included, and defused if it
 /// would start a workflow command. For a value quoted in a message (a schema, a name) and for
 /// one-line log messages.
-pub fn escape_line(text: &str) -> String {
+pub fn log_line(text: &str) -> String {
     let mut shown = String::with_capacity(text.len());
     for c in text.chars() {
         if needs_escape(c) {
@@ -58,11 +58,11 @@ pub fn escape_line(text: &str) -> String {
     }
 }
 
-/// `text` as lines: newlines kept, each line as [`escape_line`] shows it, so that none can start
+/// `text` as lines: newlines kept, each line as [`log_line`] shows it, so that none can start
 /// a workflow command. For messages memgate writes over several lines (a list of config errors,
 /// a setup step's output), whose parts may hold untrusted text.
-pub fn escape_lines(text: &str) -> String {
-    let lines: Vec<String> = text.split('\n').map(escape_line).collect();
+pub fn log_lines(text: &str) -> String {
+    let lines: Vec<String> = text.split('\n').map(log_line).collect();
     lines.join("\n")
 }
 
@@ -73,18 +73,18 @@ mod tests {
     #[test]
     fn control_and_bidi_characters_are_shown_escaped() {
         assert_eq!(
-            escape_line("a\nb\rc\u{1b}]8;;x\u{7}d\u{202e}e\u{85}\tf"),
+            log_line("a\nb\rc\u{1b}]8;;x\u{7}d\u{202e}e\u{85}\tf"),
             "a\\nb\\rc\\u{1b}]8;;x\\u{7}d\\u{202e}e\\u{85}\tf"
         );
-        assert_eq!(escape_line("plain `text`, é, 😀"), "plain `text`, é, 😀");
+        assert_eq!(log_line("plain `text`, é, 😀"), "plain `text`, é, 😀");
         // Emoji sequences keep their joiners.
-        assert_eq!(escape_line("👩\u{200d}💻"), "👩\u{200d}💻");
+        assert_eq!(log_line("👩\u{200d}💻"), "👩\u{200d}💻");
     }
 
     #[test]
     fn no_line_can_start_a_workflow_command() {
         let hostile = "x\n::warning::pwned\r::add-mask::y\n  ::error::z\nok ##[add-mask]s";
-        for escaped in [escape_line(hostile), escape_lines(hostile)] {
+        for escaped in [log_line(hostile), log_lines(hostile)] {
             for line in escaped.split(['\n', '\r']) {
                 assert!(
                     !line.trim_start().starts_with("::"),
@@ -94,20 +94,20 @@ mod tests {
             }
         }
         assert_eq!(
-            escape_lines(hostile),
+            log_lines(hostile),
             "x\n\\::warning::pwned\\r::add-mask::y\n  \\::error::z\nok ##\\[add-mask]s"
         );
-        assert_eq!(escape_line("::x"), "\\::x");
-        assert_eq!(escape_line("###[x"), "###\\[x");
+        assert_eq!(log_line("::x"), "\\::x");
+        assert_eq!(log_line("###[x"), "###\\[x");
     }
 
     #[test]
     fn escaping_twice_changes_nothing() {
         let hostile = "a\n::b\u{1b}[31m ##[c \u{202e}\r\\n";
-        for f in [escape_line, escape_lines] {
+        for f in [log_line, log_lines] {
             let once = f(hostile);
             assert_eq!(f(&once), once);
         }
-        assert_eq!(escape_lines(&escape_line(hostile)), escape_line(hostile));
+        assert_eq!(log_lines(&log_line(hostile)), log_line(hostile));
     }
 }
