@@ -80,11 +80,9 @@ pub struct MergeArgs {
     pub output: PathBuf,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    /// The results file (memgate/results@1).
-    #[arg(value_name = "RESULTS.json")]
-    pub results: PathBuf,
+/// The reports to write, for `check` and `report` alike.
+#[derive(Debug, Default, clap::Args)]
+pub struct ReportFiles {
     /// Write the Markdown report (PR comment, job summary); `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
@@ -97,6 +95,15 @@ pub struct ReportArgs {
     /// Write JUnit XML: one testcase per benchmark.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The results file (memgate/results@1).
+    #[arg(value_name = "RESULTS.json")]
+    pub results: PathBuf,
+    #[command(flatten)]
+    pub files: ReportFiles,
     /// Colour in the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -164,18 +171,8 @@ pub struct CheckArgs {
     /// Write the results (memgate/results@1), rewritten after every benchmark.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write JUnit XML: one testcase per benchmark.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write the Markdown report (PR comment, job summary); `-` for standard output.
-    #[arg(long, value_name = "FILE")]
-    pub markdown: Option<PathBuf>,
-    /// Write the charts, SVG and PNG, into this folder.
-    #[arg(long, value_name = "DIR")]
-    pub charts: Option<PathBuf>,
-    /// Write one self-contained HTML page; `-` for standard output.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportFiles,
     /// Measured runs per benchmark, overriding the config.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: Option<u32>,

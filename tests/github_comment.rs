@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use github_support::*;
 use memgate::config::CommentPolicy;
 use memgate::github::api::{Api, ApiError, Timing};
-use memgate::github::comment::{self, MARKER, MAX_BODY_CHARS, Plan, Posted};
+use memgate::github::comment::{self, MARKER, MAX_BODY_CHARS, Posted, Upsert};
 use memgate::github::{Repo, Token};
 use memgate::results::{Results, Status};
 use serde_json::json;
@@ -39,7 +39,7 @@ async fn upsert_with(
 ) -> Result<comment::Upserted, ApiError> {
     let api = api(fake, fast());
     let repo = repo();
-    let plan = Plan {
+    let plan = Upsert {
         repo: &repo,
         number: PR,
         results,

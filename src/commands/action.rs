@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(args.names, ["train"]);
         assert_eq!(args.runs, Some(2));
         assert_eq!(args.tags, ["io"]);
-        assert_eq!(args.markdown.as_deref(), Some(Path::new("report one.md")));
+        assert_eq!(
+            args.reports.markdown.as_deref(),
+            Some(Path::new("report one.md"))
+        );
         assert_eq!(args.baseline_ref, Some(Some("origin/main".to_string())));
     }
 

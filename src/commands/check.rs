@@ -18,7 +18,7 @@ use crate::suite::{self, Baseline, Event, Plan, Selection};
 
 use super::progress::Progress;
 use super::report::Outputs;
-use super::shared::{load_config, use_color};
+use super::shared::{load_config, use_color, write_results};
 use super::{CommandError, CommandResult, Exit};
 
 pub fn execute(args: CheckArgs) -> CommandResult {
@@ -29,7 +29,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         shard: args.shard,
     };
     let plan = Plan::new(&config, &selection, args.runs, args.method.into()).map_err(message)?;
-    for path in [&args.json, &args.junit].into_iter().flatten() {
+    for path in [&args.json, &args.reports.junit].into_iter().flatten() {
         results::prepare_output(path)?;
     }
     let file = args
@@ -59,7 +59,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
     progress.clear();
     let results = finished.results;
     print_table_and_suggestions(&results, &args);
-    super::report::write_outputs(&results, &outputs(&args))?;
+    super::report::write_outputs(&results, &Outputs::from(&args.reports))?;
     // Summary, outputs, annotations, comment: failures are warnings, never the verdict.
     github::publish(&results, &config, &publish_options(&args));
     Ok(Exit::of(results.status()))
@@ -85,12 +85,7 @@ impl Watch<'_> {
         }
         self.progress.show(&event);
         match (event, self.json) {
-            (Event::BenchmarkFinished { results, .. }, Some(path)) => results
-                .write_atomic(path)
-                .map_err(|source| CommandError::Write {
-                    path: path.to_path_buf(),
-                    source,
-                }),
+            (Event::BenchmarkFinished { results, .. }, Some(path)) => write_results(results, path),
             _ => Ok(()),
         }
     }
@@ -118,16 +113,6 @@ fn print_table_and_suggestions(results: &Results, args: &CheckArgs) {
             )
         };
         let _ = io::stdout().write_all(text.as_bytes());
-    }
-}
-
-/// The reports `--markdown`, `--charts`, `--html` and `--junit` ask for.
-fn outputs(args: &CheckArgs) -> Outputs<'_> {
-    Outputs {
-        markdown: args.markdown.as_deref(),
-        charts: args.charts.as_deref(),
-        html: args.html.as_deref(),
-        junit: args.junit.as_deref(),
     }
 }
 

@@ -236,14 +236,14 @@ async fn post(
         Some(author) => author.clone(),
         None => comment::token_author(&api).await,
     };
-    let plan = comment::Plan {
+    let request = comment::Upsert {
         repo,
         number,
         results,
         policy,
         author: &author,
     };
-    comment::upsert(&api, &plan)
+    comment::upsert(&api, &request)
         .await
         .map_err(|err| Failure::Error(github::explain_failure(&err, number)))
 }

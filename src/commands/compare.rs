@@ -8,8 +8,8 @@ use crate::config::Regression;
 use crate::report::terminal;
 use crate::results;
 
-use super::shared::{optional_config, use_color};
-use super::{CommandError, CommandResult, Exit};
+use super::shared::{optional_config, use_color, write_results};
+use super::{CommandResult, Exit};
 
 pub fn execute(args: CompareArgs) -> CommandResult {
     let base = results::read(&args.base)?;
@@ -27,11 +27,7 @@ pub fn execute(args: CompareArgs) -> CommandResult {
         },
     );
     if let Some(path) = &args.json {
-        head.write_atomic(path)
-            .map_err(|source| CommandError::Write {
-                path: path.clone(),
-                source,
-            })?;
+        write_results(&head, path)?;
     }
     if !args.quiet {
         let color = use_color(args.color, &io::stdout());
@@ -47,12 +43,7 @@ pub fn merge(args: MergeArgs) -> CommandResult {
         .map(|path| results::read(path).map(|r| (path.clone(), r)))
         .collect::<Result<Vec<_>, String>>()?;
     let merged = crate::results::merge::merge(parts)?;
-    merged
-        .write_atomic(&args.output)
-        .map_err(|source| CommandError::Write {
-            path: args.output.clone(),
-            source,
-        })?;
+    write_results(&merged, &args.output)?;
     let _ = writeln!(
         io::stdout(),
         "merged {} benchmarks from {} files into {} ({})",

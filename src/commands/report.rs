@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, ReportFiles};
 use crate::report::{chart, html, junit, markdown, terminal};
 use crate::results::{self, Results};
 
@@ -19,6 +19,17 @@ pub struct Outputs<'a> {
     pub charts: Option<&'a Path>,
     pub html: Option<&'a Path>,
     pub junit: Option<&'a Path>,
+}
+
+impl<'a> From<&'a ReportFiles> for Outputs<'a> {
+    fn from(files: &'a ReportFiles) -> Self {
+        Self {
+            markdown: files.markdown.as_deref(),
+            charts: files.charts.as_deref(),
+            html: files.html.as_deref(),
+            junit: files.junit.as_deref(),
+        }
+    }
 }
 
 impl Outputs<'_> {
@@ -74,12 +85,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 /// command that gives a verdict), 2 when the file cannot be read or an output written.
 pub fn execute(args: ReportArgs) -> CommandResult {
     let results = results::read(&args.results)?;
-    let outputs = Outputs {
-        markdown: args.markdown.as_deref(),
-        charts: args.charts.as_deref(),
-        html: args.html.as_deref(),
-        junit: args.junit.as_deref(),
-    };
+    let outputs = Outputs::from(&args.files);
     if outputs.any() {
         write_outputs(&results, &outputs)?;
     } else {

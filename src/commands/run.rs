@@ -6,11 +6,13 @@
 use std::io::{self, Write};
 
 use crate::cli::RunArgs;
+use crate::config::Invocation;
 use crate::measure::{self, Launch, Measurement, RunSpec};
 use crate::results::{BenchmarkResult, Environment, Results, Status, Subject, Verdict, timestamp};
 use crate::units::{format_rate, format_size};
 
-use super::{CommandError, CommandResult, Exit};
+use super::shared::write_results;
+use super::{CommandResult, Exit};
 
 pub fn execute(args: RunArgs) -> CommandResult {
     let command_line = shell_words(&args.command);
@@ -36,12 +38,7 @@ pub fn execute(args: RunArgs) -> CommandResult {
             command_line,
             &measurement,
         );
-        results
-            .write_atomic(path)
-            .map_err(|source| CommandError::Write {
-                path: path.clone(),
-                source,
-            })?;
+        write_results(&results, path)?;
     }
     Ok(if measurement.run.interrupted.is_some() {
         Exit::Error
@@ -124,22 +121,10 @@ fn one_benchmark_results(name: String, command: String, measurement: &Measuremen
     results
 }
 
-/// The argv as one line a shell would read back (words with spaces or quotes are quoted).
-pub fn shell_words(argv: &[String]) -> String {
-    argv.iter()
-        .map(|word| {
-            let plain = !word.is_empty()
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-            if plain {
-                word.clone()
-            } else {
-                format!("'{}'", word.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The argv as one line a shell would read back (words with spaces or quotes are quoted), as
+/// the config shows an `argv:` command.
+fn shell_words(argv: &[String]) -> String {
+    Invocation::Argv(argv.to_vec()).to_string()
 }
 
 #[cfg(test)]

@@ -5,6 +5,9 @@ use std::path::Path;
 
 use crate::cli::ColorChoice;
 use crate::config::{self, Config};
+use crate::results::Results;
+
+use super::CommandError;
 
 /// Loads and validates the config; every problem of the file at once.
 pub fn load_config(path: &Path) -> Result<Config, String> {
@@ -39,4 +42,14 @@ pub fn use_color(choice: ColorChoice, stream: &impl IsTerminal) -> bool {
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
     }
+}
+
+/// Writes a results file atomically; a failure is memgate's (exit 2), naming the path.
+pub fn write_results(results: &Results, path: &Path) -> Result<(), CommandError> {
+    results
+        .write_atomic(path)
+        .map_err(|source| CommandError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }

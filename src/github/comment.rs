@@ -197,7 +197,7 @@ pub struct Upserted {
 
 /// What to post where.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan<'a> {
+pub struct Upsert<'a> {
     pub repo: &'a Repo,
     pub number: u64,
     pub results: &'a Results,
@@ -250,32 +250,32 @@ pub async fn find(
 }
 
 /// Posts the report as the policy says: see the module's documentation.
-pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Upserted, ApiError> {
+pub async fn upsert(api: &Api, request: &Upsert<'_>) -> Result<Upserted, ApiError> {
     let mut warnings = Vec::new();
-    if plan.policy == CommentPolicy::Never {
+    if request.policy == CommentPolicy::Never {
         return Ok(Upserted {
             posted: Posted::Skipped("the comment policy is `never`".into()),
             warnings,
         });
     }
-    let body = body(plan.results, MAX_BODY_CHARS);
-    let mut mine = find(api, plan.repo, plan.number, plan.author).await?;
+    let body = body(request.results, MAX_BODY_CHARS);
+    let mut mine = find(api, request.repo, request.number, request.author).await?;
     let posted = if mine.is_empty() {
-        if plan.policy == CommentPolicy::OnFailure && plan.results.status().passes() {
+        if request.policy == CommentPolicy::OnFailure && request.results.status().passes() {
             Posted::Skipped(
                 "the gate passed and the comment policy is `on-failure` (an existing comment \
                  would still be updated)"
                     .into(),
             )
         } else {
-            create(api, plan, &body).await?
+            create(api, request, &body).await?
         }
     } else {
         let keep = mine.remove(0);
         for duplicate in mine {
             let path = format!(
                 "/repos/{}/{}/issues/comments/{}",
-                plan.repo.owner, plan.repo.name, duplicate.id
+                request.repo.owner, request.repo.name, duplicate.id
             );
             match api.request(HttpMethod::Delete, &path, None).await {
                 Ok(_) => {}
@@ -286,7 +286,7 @@ pub async fn upsert(api: &Api, plan: &Plan<'_>) -> Result<Upserted, ApiError> {
                 )),
             }
         }
-        update(api, plan, keep, &body).await?
+        update(api, request, keep, &body).await?
     };
     Ok(Upserted { posted, warnings })
 }
@@ -299,19 +299,19 @@ fn same_text(a: &str, b: &str) -> bool {
 /// Edits `existing` to say `body`, unless it says it already.
 async fn update(
     api: &Api,
-    plan: &Plan<'_>,
+    request: &Upsert<'_>,
     existing: Comment,
     body: &str,
 ) -> Result<Posted, ApiError> {
     if same_text(&existing.body, body) {
         return Ok(Posted::Unchanged(existing));
     }
-    if plan.policy == CommentPolicy::OnChange && digest_in(&existing.body) == digest_in(body) {
+    if request.policy == CommentPolicy::OnChange && digest_in(&existing.body) == digest_in(body) {
         return Ok(Posted::Unchanged(existing));
     }
     let path = format!(
         "/repos/{}/{}/issues/comments/{}",
-        plan.repo.owner, plan.repo.name, existing.id
+        request.repo.owner, request.repo.name, existing.id
     );
     let mut text = body.to_string();
     let mut shortened = false;
@@ -322,9 +322,9 @@ async fn update(
         {
             Ok(reply) => return Ok(Posted::Updated(parse_comment(reply.json()?)?)),
             // Deleted since it was listed: post a new one.
-            Err(err) if err.status() == Some(404) => return create(api, plan, body).await,
+            Err(err) if err.status() == Some(404) => return create(api, request, body).await,
             Err(err) if too_long(&err) && !shortened => {
-                text = self::body(plan.results, FALLBACK_BODY_CHARS);
+                text = self::body(request.results, FALLBACK_BODY_CHARS);
                 shortened = true;
             }
             Err(err) => return Err(err),
@@ -337,8 +337,8 @@ fn too_long(err: &ApiError) -> bool {
 }
 
 /// Creates the comment; after an ambiguous failure, looks for it before trying again.
-async fn create(api: &Api, plan: &Plan<'_>, body: &str) -> Result<Posted, ApiError> {
-    let path = comments_path(plan.repo, plan.number);
+async fn create(api: &Api, request: &Upsert<'_>, body: &str) -> Result<Posted, ApiError> {
+    let path = comments_path(request.repo, request.number);
     let mut text = body.to_string();
     let mut shortened = false;
     let mut attempt = 0;
@@ -351,14 +351,14 @@ async fn create(api: &Api, plan: &Plan<'_>, body: &str) -> Result<Posted, ApiErr
             Err(err) if err.is_ambiguous() && attempt < api.max_retries() => {
                 api.wait(api.backoff(attempt), &err).await?;
                 attempt += 1;
-                let found = find(api, plan.repo, plan.number, plan.author).await?;
+                let found = find(api, request.repo, request.number, request.author).await?;
                 if let Some(existing) = found.into_iter().next() {
                     // It went through after all (or another job posted meanwhile).
-                    return Box::pin(update(api, plan, existing, &text)).await;
+                    return Box::pin(update(api, request, existing, &text)).await;
                 }
             }
             Err(err) if too_long(&err) && !shortened => {
-                text = self::body(plan.results, FALLBACK_BODY_CHARS);
+                text = self::body(request.results, FALLBACK_BODY_CHARS);
                 shortened = true;
             }
             Err(err) => return Err(err),

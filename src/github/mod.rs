@@ -162,14 +162,14 @@ pub fn post_comment(
             Some(author) => author.clone(),
             None => comment::token_author(&api).await,
         };
-        let plan = comment::Plan {
+        let request = comment::Upsert {
             repo,
             number: pr.number,
             results,
             policy,
             author: &author,
         };
-        comment::upsert(&api, &plan)
+        comment::upsert(&api, &request)
             .await
             .map_err(|err| explain_failure(&err, pr.number))
     });
