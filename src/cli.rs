@@ -173,8 +173,10 @@ pub struct CheckArgs {
     pub json: Option<PathBuf>,
     #[command(flatten)]
     pub reports: ReportFiles,
-    /// Measured runs per benchmark, overriding the config.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Measured runs per benchmark, overriding the config (within the config's limits).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(
+        i64::from(crate::config::RUNS_LIMITS.min)..=i64::from(crate::config::RUNS_LIMITS.max)
+    ))]
     pub runs: Option<u32>,
     /// How to measure.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
@@ -245,7 +247,20 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     if interval.is_zero() {
         return Err("the interval must be greater than zero (e.g. 10ms)".into());
     }
-    Ok(interval)
+    within(interval, crate::config::INTERVAL_LIMITS, "the interval")
+}
+
+/// `value` when `limits` hold it (the config's own limits), else why not.
+fn within(
+    value: Duration,
+    limits: crate::config::Limits<Duration>,
+    what: &str,
+) -> Result<Duration, String> {
+    if limits.contains(value) {
+        Ok(value)
+    } else {
+        Err(format!("{what} must be {}", limits.text))
+    }
 }
 
 fn parse_headroom(text: &str) -> Result<f64, String> {
@@ -262,5 +277,5 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     if timeout.is_zero() {
         return Err("the timeout must be greater than zero (e.g. 10m)".into());
     }
-    Ok(timeout)
+    within(timeout, crate::config::TIMEOUT_LIMITS, "the timeout")
 }

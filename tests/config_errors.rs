@@ -112,6 +112,59 @@ fn many_errors() {
 }
 
 #[test]
+fn out_of_range() {
+    assert_errors("out_of_range.yml");
+}
+
+#[test]
+fn durations_and_counts_at_their_limits_load() {
+    for settings in [
+        "interval: 1ms\n  timeout: 168h\n  runs: 100\n  warmup: 100",
+        "interval: 1s\n  timeout: 1ms\n  runs: 1\n  warmup: 0",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("memgate.yml");
+        let text =
+            format!("version: 1\ndefaults:\n  {settings}\nbenchmarks: [{{name: a, run: x}}]\n");
+        std::fs::write(&path, text).unwrap();
+        config::load(&path).unwrap_or_else(|errors| panic!("{settings}: {errors}"));
+    }
+}
+
+/// The command line holds the same bounds as the config: a huge `--timeout` once overflowed the
+/// watchdog's deadline (a panic, and the run went on without a timeout).
+#[test]
+fn the_command_line_refuses_what_the_config_refuses() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["run", "--timeout", "4000000000000000h", "--", "true"],
+            "at most 168h",
+        ),
+        (
+            &["run", "--interval", "999999999999h", "--", "true"],
+            "between 1ms and 1s",
+        ),
+        (
+            &["run", "--interval", "0.5ms", "--", "true"],
+            "between 1ms and 1s",
+        ),
+        (&["check", "--runs", "101"], "1..=100"),
+        (&["check", "--runs", "0"], "1..=100"),
+    ];
+    for (args, message) in cases {
+        let out = assert_cmd::Command::cargo_bin("memgate")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn missing_file() {
     let errors = config::load(&fixture("does_not_exist.yml")).unwrap_err();
     insta::assert_snapshot!("missing_file", errors.to_string());

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::report::escape;
 use crate::results::BenchmarkResult;
 use crate::suite::{Event, Side};
 use crate::units::format_size;
@@ -30,11 +31,14 @@ impl Progress {
         Self { total, quiet, bar }
     }
 
-    /// A line that stays (setup steps, finished benchmarks).
+    /// A line that stays (setup steps, finished benchmarks). Its parts may quote a config (a
+    /// setup step, a reason): each of its lines is shown as [`escape::log_lines`] shows it, so
+    /// that none drives the terminal or starts a workflow command.
     pub fn note(&mut self, line: &str) {
         if self.quiet {
             return;
         }
+        let line = escape::log_lines(line);
         match &self.bar {
             Some(bar) => bar.println(format!("memgate: {line}")),
             None => {
@@ -57,6 +61,7 @@ impl Progress {
             } => {
                 let kind = if warmup { "warm-up run" } else { "run" };
                 let base = if side == Side::Base { " (base)" } else { "" };
+                let name = escape::log_line(name);
                 self.running(
                     index,
                     &format!("{name}{base}: {kind} {}/{total}", attempt + 1),
@@ -99,17 +104,18 @@ impl Progress {
     }
 }
 
-/// One line for plain (non-TTY) progress: "train-f32: pass — peak 312.0 MiB in 2.1 s".
+/// One line for plain (non-TTY) progress: "train-f32: pass — peak 312.0 MiB in 2.1 s". The name
+/// and the reason (which may quote an `argv`) are escaped onto the one line.
 fn one_line(result: &BenchmarkResult) -> String {
     let mut line = format!(
         "{}: {} — peak {}, steady {}",
-        result.name,
+        escape::log_line(&result.name),
         result.status.as_str(),
         format_size(result.peak_bytes),
         format_size(result.steady_bytes)
     );
     if let Some(reason) = &result.reason {
-        line.push_str(&format!(" ({reason})"));
+        line.push_str(&format!(" ({})", escape::log_line(reason)));
     }
     line
 }

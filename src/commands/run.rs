@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use crate::cli::RunArgs;
 use crate::config::Invocation;
 use crate::measure::{self, Launch, Measurement, RunSpec};
+use crate::report::escape;
 use crate::results::{BenchmarkResult, Environment, Results, Status, Subject, Verdict, timestamp};
 use crate::units::{format_rate, format_size};
 
@@ -49,13 +50,15 @@ pub fn execute(args: RunArgs) -> CommandResult {
     })
 }
 
-/// The figures of one run, as printed by `memgate run`.
+/// The figures of one run, as printed by `memgate run`; the command line shown escaped (its
+/// arguments may come from a workflow input).
 pub fn render(command_line: &str, measurement: &Measurement) -> String {
     let m = &measurement.run;
     let mut out = String::new();
     let status = if m.succeeded() { "ok" } else { "FAILED" };
     out.push_str(&format!(
-        "memgate: `{command_line}` — {} ({status}) in {:.2} s\n",
+        "memgate: `{}` — {} ({status}) in {:.2} s\n",
+        escape::log_line(command_line),
         m.ending(),
         m.duration_secs
     ));

@@ -27,8 +27,9 @@ pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
     Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
     DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY, DEFAULT_RUNS,
-    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, Invocation, Regression,
-    ResolvedBenchmark, SUPPORTED_VERSIONS, UnknownCommentPolicy,
+    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, INTERVAL_LIMITS, Invocation,
+    Limits, RUNS_LIMITS, Regression, ResolvedBenchmark, SUPPORTED_VERSIONS, TIMEOUT_LIMITS,
+    UnknownCommentPolicy, WARMUP_LIMITS,
 };
 pub use schema::json_schema;
 pub use starter::STARTER_CONFIG;

@@ -14,6 +14,53 @@ pub const DEFAULT_WARMUP: u32 = 0;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// The sampling period.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(10);
+/// The sampling periods memgate takes, in the config and on the command line. From 1 ms: the
+/// sampler reads the whole tree at each tick, and at a shorter period it would read back to back
+/// and take a core from the benchmark it measures (its schedule skips ticks it overran). To 1 s:
+/// steady state and growth are read from windows of at most 1 s of the timeline, which a longer
+/// period would leave mostly empty (and, when sampling, a spike between samples is caught only
+/// by the kernel's high-water mark).
+pub const INTERVAL_LIMITS: Limits<Duration> = Limits {
+    min: Duration::from_millis(1),
+    max: Duration::from_secs(1),
+    text: "between 1ms and 1s",
+};
+/// The timeouts memgate takes: above zero and at most 7 days (168h), longer than any CI job runs
+/// (GitHub ends a job on its own runner after 5 days) — and a deadline that the clock can hold
+/// (`999999999999h` overflowed it).
+pub const TIMEOUT_LIMITS: Limits<Duration> = Limits {
+    min: Duration::from_nanos(1),
+    max: Duration::from_secs(7 * 24 * 3600),
+    text: "at most 168h",
+};
+/// Measured runs per benchmark: a results file keeps each run's timeline, so a hundred runs of a
+/// few benchmarks already make a large file; more would say nothing new about a peak.
+pub const RUNS_LIMITS: Limits<u32> = Limits {
+    min: 1,
+    max: 100,
+    text: "from 1 to 100",
+};
+/// Unmeasured runs before the measured ones.
+pub const WARMUP_LIMITS: Limits<u32> = Limits {
+    min: 0,
+    max: 100,
+    text: "from 0 to 100",
+};
+
+/// The range a setting may take, and how a message says it ("between 1ms and 1s").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits<T> {
+    pub min: T,
+    pub max: T,
+    pub text: &'static str,
+}
+
+impl<T: PartialOrd + Copy> Limits<T> {
+    pub fn contains(&self, value: T) -> bool {
+        self.min <= value && value <= self.max
+    }
+}
+
 /// Status `warn` above this fraction of a budget.
 pub const DEFAULT_WARN_AT: f64 = 0.9;
 /// A peak above the baseline's by more than this fraction is a regression.

@@ -2,9 +2,11 @@
 //!
 //! Written by hand so that it carries descriptions and the unit patterns; a test keeps its keys in
 //! step with the ones the loader knows. The loader checks more than the schema can say (unique
-//! names, `warn_at` within (0, 100%], non-zero durations): `memgate validate` is the last word.
+//! names, `warn_at` within (0, 100%], durations within their limits): `memgate validate` is the last word.
 
 use serde_json::{Map, Value, json};
+
+use super::model::{RUNS_LIMITS, WARMUP_LIMITS};
 
 /// Case-insensitive size units: B, KiB…TiB, KB…TB.
 const SIZE_UNIT: &str = r"([kKmMgGtT][iI]?)?[bB]";
@@ -179,21 +181,23 @@ fn settings_properties() -> Map<String, Value> {
             "additionalProperties": { "type": "string" }
         },
         "timeout": {
-            "description": "How long one run may take before it is killed and fails. Default: 10m.",
+            "description": "How long one run may take before it is killed and fails; above zero, at most 168h. Default: 10m.",
             "$ref": "#/definitions/duration"
         },
         "runs": {
-            "description": "Measured runs; the peak is the largest of them, steady and growth the median. Default: 3.",
+            "description": "Measured runs; the peak is the largest of them, steady and growth the median. From 1 to 100. Default: 3.",
             "type": "integer",
-            "minimum": 1
+            "minimum": RUNS_LIMITS.min,
+            "maximum": RUNS_LIMITS.max
         },
         "warmup": {
-            "description": "Unmeasured runs before the measured ones. Default: 0.",
+            "description": "Unmeasured runs before the measured ones. From 0 to 100. Default: 0.",
             "type": "integer",
-            "minimum": 0
+            "minimum": WARMUP_LIMITS.min,
+            "maximum": WARMUP_LIMITS.max
         },
         "interval": {
-            "description": "Sampling period; greater than zero. Default: 10ms.",
+            "description": "Sampling period, between 1ms and 1s. Default: 10ms.",
             "$ref": "#/definitions/duration"
         },
         "tags": {

@@ -379,7 +379,7 @@ fn numbers_and_units() {
     );
     assert_eq!(
         one_error(&bench("runs: 5000000000")),
-        "4:11: `runs` is too large (at most 4294967295)"
+        "4:11: `runs` must be from 1 to 100, found 5000000000"
     );
     assert_eq!(
         one_error(&bench("timeout: 600")),

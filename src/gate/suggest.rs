@@ -27,11 +27,50 @@ pub fn suggest(results: &Results, headroom: f64) -> String {
         };
         out.push_str(&format!(
             "  - name: {}   # {why}\n    budget:\n      peak: {}\n      steady: {}\n",
-            b.name,
+            yaml_string(&b.name),
             readable_size(b.peak_bytes as f64 * (1.0 + headroom)),
             readable_size(b.steady_bytes as f64 * (1.0 + headroom)),
         ));
     }
+    out
+}
+
+/// `text` as a YAML scalar that reads back as the same string: plain when it is a simple word
+/// that YAML reads as text, else double-quoted with `"`, `\\`, control characters and every
+/// non-ASCII character that is not a letter or a digit (bidirectional overrides, emoji) as
+/// escapes. The suggestion is printed to a terminal and pasted into memgate.yml: a name must
+/// neither drive the terminal nor change the YAML around it (`a: b`, `x # y`, `true`).
+fn yaml_string(text: &str) -> String {
+    let plain = text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null"
+        );
+    if plain {
+        return text.to_string();
+    }
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || !(c.is_ascii() || c.is_alphanumeric()) => {
+                let code = u32::from(c);
+                if code > 0xFFFF {
+                    out.push_str(&format!("\\U{code:08X}"));
+                } else {
+                    out.push_str(&format!("\\u{code:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
     out
 }
 
@@ -55,7 +94,56 @@ pub fn readable_size(bytes: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Method;
+    use crate::testing;
     use crate::units::parse_size;
+
+    #[test]
+    fn names_read_back_the_same_and_print_harmlessly() {
+        let names = [
+            "hold",
+            "train-f64/eval_1.5",
+            "a: b",
+            "x # y",
+            "true",
+            "1.5",
+            "-dash",
+            "quote \" and \\",
+            "\u{202e}exe.txt 训练 🚀",
+        ];
+        let block = suggest(&unbudgeted(&names), 0.15);
+        assert!(!block.contains('\u{202e}'), "{block}");
+        // Pasted under `benchmarks:` (with a command each), the names read back as they were.
+        let pasted = block.replace("    budget:", "    run: x\n    budget:");
+        let config = crate::config::parse(
+            &format!("version: 1\nbenchmarks:\n{pasted}"),
+            std::path::Path::new("memgate.yml"),
+        );
+        let config = config.unwrap_or_else(|errors| panic!("{errors}\n{pasted}"));
+        let read: Vec<&str> = config.benchmarks.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(read, names);
+        assert!(
+            block.contains("  - name: hold   #"),
+            "plain names stay plain: {block}"
+        );
+        // A results file's names may hold control characters, which a config refuses.
+        let block = suggest(&unbudgeted(&["a\n::warning::x\u{1b}]0;t\u{7}\r"]), 0.15);
+        assert!(
+            block.contains(r#""a\u000A::warning::x\u001B]0;t\u0007\u000D""#),
+            "{block}"
+        );
+    }
+
+    fn unbudgeted(names: &[&str]) -> crate::results::Results {
+        let benchmarks = names
+            .iter()
+            .map(|name| {
+                let run = testing::run(vec![(0.0, 1 << 20), (1.0, 2 << 20)], 1.0);
+                testing::judged(name, "true", vec![run], None)
+            })
+            .collect();
+        testing::results(testing::environment(Method::CgroupV2), benchmarks)
+    }
 
     #[test]
     fn rounds_up_to_two_significant_digits() {

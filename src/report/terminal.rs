@@ -1,12 +1,24 @@
 //! The terminal table: one row per benchmark, the reason under a row that did not pass, and the
 //! gate's verdict in one line at the end.
+//!
+//! Names, reasons and the base's lines come from a config or a results file: each is shown as
+//! [`log_cell`] shows it (control characters, bidirectional overrides and workflow commands
+//! escaped, cut to a length), and columns are aligned by the display width of what is shown.
 
 use anstyle::{AnsiColor, Style};
+use unicode_width::UnicodeWidthStr;
 
+use crate::report::escape::log_cell;
 use crate::report::text::{self, plural};
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{Results, Status};
 use crate::units::{format_rate, format_size};
+
+/// Names longer than this are cut (with "…"), as in the Markdown report.
+const NAME_CHARS: usize = 80;
+
+/// Reasons longer than this are cut, as in the Markdown report's details.
+const REASON_CHARS: usize = 300;
 
 /// Renders the table; `color` adds ANSI styles (the caller decides: TTY, `NO_COLOR`, `--color`).
 pub fn render(results: &Results, color: bool) -> String {
@@ -22,14 +34,14 @@ pub fn render(results: &Results, color: bool) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cell.width());
         }
     }
     let paint = |style: Style, text: &str| paint(color, style, text);
     let line = |cells: &[String], styles: &[Style]| {
         let mut out = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
+            let pad = widths[i] - cell.width();
             // Names and words left-aligned; figures right-aligned.
             let text = if (2..=last_figure).contains(&i) {
                 format!("{}{cell}", " ".repeat(pad))
@@ -50,21 +62,25 @@ pub fn render(results: &Results, color: bool) -> String {
         out.push_str(&line(cells, &styles));
         if let Some(reason) = benchmark.reason {
             let indent = " ".repeat(widths[0] + 2);
+            let reason = log_cell(reason, REASON_CHARS);
             out.push_str(&format!(
                 "{indent}{}\n",
-                paint(status_style(benchmark.status), reason)
+                paint(status_style(benchmark.status), &reason)
             ));
         }
     }
     if let Some(baseline) = suite.baseline {
         if let Some(reason) = &baseline.missing_reason {
+            let reason = log_cell(reason, REASON_CHARS);
             out.push_str(&format!("no baseline: {reason}; gated on budgets alone\n"));
         }
         if !baseline.removed.is_empty() {
-            out.push_str(&format!(
-                "gone since the base: {}\n",
-                baseline.removed.join(", ")
-            ));
+            let removed: Vec<String> = baseline
+                .removed
+                .iter()
+                .map(|name| log_cell(name, NAME_CHARS))
+                .collect();
+            out.push_str(&format!("gone since the base: {}\n", removed.join(", ")));
         }
     }
     out.push_str(&summary_line(&suite, color));
@@ -74,7 +90,7 @@ pub fn render(results: &Results, color: bool) -> String {
 fn row(b: &BenchmarkView, compared: bool) -> Vec<String> {
     let mut cells = vec![
         b.status.as_str().to_string(),
-        b.name.to_string(),
+        log_cell(b.name, NAME_CHARS),
         format_size(b.figures.peak_bytes),
         format_size(b.figures.steady_bytes),
         format_rate(b.figures.growth_bytes_per_sec),
@@ -137,4 +153,54 @@ pub fn summary_line(suite: &SuiteView, color: bool) -> String {
             parts.join(", ")
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, budget};
+
+    fn results_named(names: &[&str]) -> Results {
+        let benchmarks = names
+            .iter()
+            .map(|name| {
+                let run = testing::run(vec![(0.0, 1 << 20), (1.0, 2 << 20)], 1.0);
+                testing::judged(name, "true", vec![run], Some(budget(Some(600))))
+            })
+            .collect();
+        testing::results(
+            testing::environment(crate::results::Method::CgroupV2),
+            benchmarks,
+        )
+    }
+
+    #[test]
+    fn rows_align_by_the_width_of_what_is_shown() {
+        let names = [
+            "plain",
+            "训练 🚀",
+            "a\u{1b}[2J\r\n\u{202e}b",
+            &"x".repeat(200),
+        ];
+        let table = render(&results_named(&names), false);
+        let rows: Vec<&str> = table.lines().skip(1).take(names.len()).collect();
+        // Every row puts its peak figure's last character in the same column.
+        let ends: Vec<usize> = rows
+            .iter()
+            .map(|row| {
+                let end = row.find(" MiB").unwrap_or_else(|| panic!("{row:?}")) + " MiB".len();
+                row[..end].width()
+            })
+            .collect();
+        assert!(ends.windows(2).all(|w| w[0] == w[1]), "{ends:?}\n{table}");
+        assert!(table.contains("a\\u{1b}[2J\\r\\n\\u{202e}b"), "{table}");
+        assert!(
+            table.contains(&format!("{}…", "x".repeat(NAME_CHARS - 1))),
+            "{table}"
+        );
+        assert!(
+            !table.contains(&"x".repeat(NAME_CHARS)),
+            "cut to {NAME_CHARS}"
+        );
+    }
 }

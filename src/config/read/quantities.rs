@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::{Entry, Reader};
+use crate::config::model::Limits;
 use crate::config::yaml::Kind;
 use crate::units::{self, Quantity, UnitError};
 
@@ -55,10 +56,16 @@ impl Reader<'_> {
         }
     }
 
-    pub(super) fn duration(&mut self, entry: &Entry, nonzero: bool) -> Option<Duration> {
+    /// A duration within `limits` (zero, the commonest slip, said as such).
+    pub(super) fn duration(&mut self, entry: &Entry, limits: Limits<Duration>) -> Option<Duration> {
         let duration = self.quantity(entry, Quantity::Duration, units::parse_duration)?;
-        if nonzero && duration.is_zero() {
+        if duration.is_zero() {
             return self.refuse(entry, format!("`{}` must be greater than zero", entry.path));
+        }
+        if !limits.contains(duration) {
+            let found = entry.value.scalar_text().unwrap_or_default();
+            let message = format!("`{}` must be {}, found `{found}`", entry.path, limits.text);
+            return self.refuse(entry, message);
         }
         Some(duration)
     }

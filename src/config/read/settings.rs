@@ -3,6 +3,7 @@
 use super::keys::Section;
 use super::raw::{Lined, RawBudget, RawRegression, RawSettings};
 use super::{Entry, Reader, join};
+use crate::config::model::{INTERVAL_LIMITS, RUNS_LIMITS, TIMEOUT_LIMITS, WARMUP_LIMITS};
 use crate::config::yaml::Node;
 
 impl Reader<'_> {
@@ -25,10 +26,10 @@ impl Reader<'_> {
             match entry.key {
                 "cwd" => s.cwd = self.string(entry, "a folder (a string)"),
                 "env" => s.env = self.env(entry),
-                "timeout" => s.timeout = self.duration(entry, true),
-                "interval" => s.interval = self.duration(entry, true),
-                "runs" => s.runs = self.count(entry, 1),
-                "warmup" => s.warmup = self.count(entry, 0),
+                "timeout" => s.timeout = self.duration(entry, TIMEOUT_LIMITS),
+                "interval" => s.interval = self.duration(entry, INTERVAL_LIMITS),
+                "runs" => s.runs = self.count(entry, RUNS_LIMITS),
+                "warmup" => s.warmup = self.count(entry, WARMUP_LIMITS),
                 "tags" => s.tags = self.strings(entry, "a list of tags (strings)"),
                 "budget" => {
                     s.budget_line = self.line(entry.key_node);

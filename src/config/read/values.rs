@@ -1,32 +1,32 @@
 //! Plain values: whole numbers, booleans, strings and lists of strings.
 
 use super::{Entry, Reader};
+use crate::config::model::Limits;
 use crate::config::yaml::{Kind, Node};
 
 impl Reader<'_> {
-    /// A whole number of at least `min` that fits in a `u32`.
-    pub(super) fn count(&mut self, entry: &Entry, min: u32) -> Option<u32> {
+    /// A whole number within `limits`.
+    pub(super) fn count(&mut self, entry: &Entry, limits: Limits<u32>) -> Option<u32> {
         let Kind::Int(v) = entry.value.kind else {
             self.expected(entry, "a whole number");
             return None;
         };
-        if v < i128::from(min) {
-            let message = if min == 0 {
+        let message = if v < i128::from(limits.min) {
+            if limits.min == 0 {
                 format!("`{}` cannot be negative, found {v}", entry.path)
             } else {
-                format!("`{}` must be at least {min}, found {v}", entry.path)
-            };
-            self.report(entry.value, message);
-            return None;
-        }
-        match u32::try_from(v) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                let message = format!("`{}` is too large (at most {})", entry.path, u32::MAX);
-                self.report(entry.value, message);
-                None
+                format!(
+                    "`{}` must be at least {}, found {v}",
+                    entry.path, limits.min
+                )
             }
-        }
+        } else {
+            match u32::try_from(v) {
+                Ok(v) if limits.contains(v) => return Some(v),
+                _ => format!("`{}` must be {}, found {v}", entry.path, limits.text),
+            }
+        };
+        self.refuse(entry, message)
     }
 
     pub(super) fn boolean(&mut self, entry: &Entry) -> Option<bool> {

@@ -58,6 +58,12 @@ pub fn log_line(text: &str) -> String {
     }
 }
 
+/// `text` as a cell of a terminal table or a short part of a line: shown as [`log_line`] shows it,
+/// then cut to `max` characters with "…" (a name of a megabyte would otherwise widen every row).
+pub fn log_cell(text: &str, max: usize) -> String {
+    super::shorten_block(&log_line(text), max)
+}
+
 /// `text` as lines: newlines kept, each line as [`log_line`] shows it, so that none can start
 /// a workflow command. For messages memgate writes over several lines (a list of config errors,
 /// a setup step's output), whose parts may hold untrusted text.

@@ -4,8 +4,9 @@
 
 use std::collections::HashSet;
 
+mod links;
 mod log;
-pub use log::{log_line, log_lines};
+pub use log::{log_cell, log_line, log_lines};
 
 /// Text cut to `max` characters with "…", control characters (newlines too) made spaces. Also what
 /// chart text needs: plotters escapes SVG text, but XML has no way to carry control characters.
@@ -45,15 +46,18 @@ struct Rules {
     /// Markdown punctuation backslash-escaped, so that no link, emphasis, code span or table cell
     /// can start.
     markdown: bool,
-    /// A zero-width joiner after `@` and before the digits of `#123`, so that GitHub mentions
-    /// nobody and references no issue.
-    defuse_mentions: bool,
+    /// A zero-width joiner wherever GitHub would make a mention, a reference or a link
+    /// ([`links::Defuser`]), so that untrusted text notifies nobody and leaves no backlink.
+    defuse_references: bool,
 }
 
 fn escape_with(text: &str, rules: Rules) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut defuser = links::Defuser::default();
+    for (at, c) in text.char_indices() {
+        if rules.defuse_references && defuser.joiner_before(text, at, c) {
+            out.push(links::JOINER);
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -64,10 +68,6 @@ fn escape_with(text: &str, rules: Rules) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '@' if rules.defuse_mentions => out.push_str("@\u{200D}"),
-            '#' if rules.defuse_mentions && chars.peek().is_some_and(char::is_ascii_digit) => {
-                out.push_str("#\u{200D}");
-            }
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -76,27 +76,27 @@ fn escape_with(text: &str, rules: Rules) -> String {
 }
 
 /// User text as Markdown prose: HTML characters as entities, Markdown punctuation
-/// backslash-escaped, and no live `@mention` or `#123` reference.
+/// backslash-escaped, and no live mention, reference or link ([`links`]).
 pub fn markdown_prose(text: &str) -> String {
     escape_with(
         text,
         Rules {
             apostrophe: false,
             markdown: true,
-            defuse_mentions: true,
+            defuse_references: true,
         },
     )
 }
 
 /// User text inside an HTML element of a GitHub comment (`<summary>`): entities for HTML, and no
-/// live mention or reference. GitHub does not read Markdown there.
+/// live mention, reference or link ([`links`]). GitHub does not read Markdown there.
 pub fn comment_html(text: &str) -> String {
     escape_with(
         text,
         Rules {
             apostrophe: true,
             markdown: false,
-            defuse_mentions: true,
+            defuse_references: true,
         },
     )
 }
@@ -109,7 +109,7 @@ pub fn html(text: &str) -> String {
         Rules {
             apostrophe: true,
             markdown: false,
-            defuse_mentions: false,
+            defuse_references: false,
         },
     )
 }
