@@ -590,8 +590,9 @@ proptest! {
     #[test]
     fn never_panics_on_any_text(source in "(?s).{0,200}") {
         if let Err(errors) = parse(&source, Path::new("m.yml")) {
-            // YAML breaks lines at \r\n, \r and \n alike.
-            let lines = source.replace("\r\n", "\n").split(['\n', '\r']).count().max(1);
+            // YAML breaks lines at \r\n, \r and \n alike, and at NEL, LS and PS (YAML 1.1).
+            let breaks = ['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'];
+            let lines = source.replace("\r\n", "\n").split(breaks).count().max(1);
             for e in &errors {
                 if let Some(p) = e.position {
                     prop_assert!(p.line >= 1 && p.line <= lines + 1, "{e} in {source:?}");
@@ -626,4 +627,17 @@ fn carriage_returns_count_as_line_breaks_in_positions() {
     let errors = parse("?\rA", Path::new("m.yml")).unwrap_err();
     let position = errors.iter().next().unwrap().position.unwrap();
     assert!(position.line <= 3, "{errors}");
+}
+
+/// Found by `never_panics_on_any_text`: YAML counts NEL (U+0085) as a line break, so an error on
+/// the second line of this one-`\n`-free text is in range.
+#[test]
+fn a_next_line_character_is_a_line_break_in_error_positions() {
+    let source = "{¡\u{85}¡";
+    let errors = parse(source, Path::new("m.yml")).expect_err("not a mapping");
+    for e in &errors {
+        if let Some(p) = e.position {
+            assert!(p.line >= 1 && p.line <= 3, "{e}");
+        }
+    }
 }
