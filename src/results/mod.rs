@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+pub mod limits;
 mod run;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -74,7 +75,11 @@ pub struct BaselineInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_sha: Option<String>,
     /// Benchmarks the base had and head does not (reported, never failed).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::benchmarks"
+    )]
     pub removed: Vec<String>,
     /// Why a wanted baseline is missing (the gate then uses budgets alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +168,7 @@ struct Stored {
     environment: Environment,
     #[serde(rename = "status")]
     _status: Status,
+    #[serde(deserialize_with = "limits::benchmarks")]
     benchmarks: Vec<BenchmarkResult>,
     #[serde(default)]
     baseline: Option<BaselineInfo>,
