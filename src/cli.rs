@@ -244,6 +244,9 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     if interval.is_zero() {
         return Err("the interval must be greater than zero (e.g. 10ms)".into());
     }
+    if interval > crate::measure::MAX_INTERVAL {
+        return Err("the interval must be at most 1m (e.g. 10ms)".into());
+    }
     Ok(interval)
 }
 
@@ -259,6 +262,9 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = crate::units::parse_duration(text).map_err(|e| e.to_string())?;
     if timeout.is_zero() {
         return Err("the timeout must be greater than zero (e.g. 10m)".into());
+    }
+    if timeout > crate::measure::MAX_TIMEOUT {
+        return Err("the timeout must be at most 30 days, 720h (e.g. 10m)".into());
     }
     Ok(timeout)
 }

@@ -1,8 +1,20 @@
-//! Ctrl-C and SIGTERM: recorded in a flag that the run's watchdog polls, so that memgate ends the
-//! whole tree, removes its cgroup and reports, instead of dying with children left running.
+//! Ctrl-C, SIGTERM and SIGHUP: recorded in a flag that the run's watchdog polls, so that memgate
+//! ends the whole tree, removes its cgroup and reports, instead of dying with children left
+//! running. SIGHUP is the terminal closing or an SSH session dropping: the same request to stop.
+//!
+//! Code that runs other children (setup steps, git) asks [`requested`] between steps, and runs
+//! each child through [`output_bounded`], which ends it at a timeout or when a signal comes.
 
+use std::io::{self, Read};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The signals that ask memgate to stop.
+pub const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// The last terminating signal received, or 0.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -12,7 +24,7 @@ static INSTALL: Once = Once::new();
 /// code runs inside a signal handler.
 pub fn install() {
     INSTALL.call_once(|| {
-        let signals = signal_hook::iterator::Signals::new([libc::SIGINT, libc::SIGTERM]);
+        let signals = signal_hook::iterator::Signals::new(SIGNALS);
         if let Ok(mut signals) = signals {
             std::thread::Builder::new()
                 .name("memgate-signals".into())
@@ -31,5 +43,164 @@ pub fn received() -> Option<i32> {
     match RECEIVED.load(Ordering::SeqCst) {
         0 => None,
         signal => Some(signal),
+    }
+}
+
+/// Whether memgate was asked to stop: the check to make between two steps of any work (and the
+/// end of that work with exit 2 when it was).
+pub fn requested() -> Option<i32> {
+    received()
+}
+
+/// Why [`output_bounded`] gave no output.
+#[derive(Debug, thiserror::Error)]
+pub enum Stopped {
+    #[error("could not start it: {0}")]
+    Start(io::Error),
+    #[error("it was still running after {}; it was stopped", crate::units::format_duration(*.0))]
+    TimedOut(Duration),
+    #[error("memgate was interrupted (signal {0}); it was stopped")]
+    Interrupted(i32),
+}
+
+/// Runs `command` as [`Command::output`] does (stdin closed, stdout and stderr captured), but
+/// ends it, with everything it started, after `timeout` or as soon as memgate receives SIGINT,
+/// SIGTERM or SIGHUP ([`install`] must have been called for those). The child leads a process
+/// group of its own, which is what is killed; it also dies with memgate (see
+/// [`super::spawn::die_with_parent`]).
+pub fn output_bounded(command: &mut Command, timeout: Duration) -> Result<Output, Stopped> {
+    let deadline = Instant::now() + timeout;
+    output_until(command, || {
+        if let Some(signal) = received() {
+            Some(Stopped::Interrupted(signal))
+        } else if Instant::now() >= deadline {
+            Some(Stopped::TimedOut(timeout))
+        } else {
+            None
+        }
+    })
+}
+
+/// [`output_bounded`] with the reason to stop asked of `stop` every 20 ms.
+fn output_until(
+    command: &mut Command,
+    mut stop: impl FnMut() -> Option<Stopped>,
+) -> Result<Output, Stopped> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    super::spawn::die_with_parent(command);
+    let mut child = command.spawn().map_err(Stopped::Start)?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(err) => return Err(end(&mut child, Stopped::Start(err))),
+        }
+        if let Some(reason) = stop() {
+            return Err(end(&mut child, reason));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
+}
+
+/// Kills the child's process group and reaps the child; its readers are left to end with the
+/// pipes (a process that left the group may still hold them, and is not waited for).
+fn end(child: &mut Child, reason: Stopped) -> Stopped {
+    // SAFETY: kill(2) on the process group the child leads (its pid, negated).
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+    let _ = child.kill();
+    let _ = child.wait();
+    reason
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    }
+
+    /// Whether `pid` still runs a few seconds on (SIGKILL is delivered, not awaited, by kill(2)).
+    /// A zombie has ended: it waits only for whoever reaps orphans.
+    fn still_alive(pid: &str) -> bool {
+        let path = format!("/proc/{}/stat", pid.trim());
+        let running = || {
+            std::fs::read_to_string(&path).is_ok_and(|s| {
+                !s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running() {
+            if Instant::now() >= deadline {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    }
+
+    #[test]
+    fn output_is_captured_as_command_output_captures_it() {
+        let output = output_bounded(
+            &mut sh("echo out; echo err >&2; exit 3"),
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        assert_eq!(output.stdout, b"out\n");
+        assert_eq!(output.stderr, b"err\n");
+        assert_eq!(output.status.code(), Some(3));
+    }
+
+    #[test]
+    fn a_stop_ends_the_child_and_what_it_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        // The shell starts a grandchild in the background and waits: both must end.
+        let script = format!(
+            "sleep 60 & echo $! > {0}.tmp; echo $$ >> {0}.tmp; mv {0}.tmp {0}; wait",
+            pids.display()
+        );
+        let result = output_until(&mut sh(&script), || {
+            pids.exists().then_some(Stopped::Interrupted(libc::SIGTERM))
+        });
+        assert!(matches!(result, Err(Stopped::Interrupted(libc::SIGTERM))));
+        let pids = std::fs::read_to_string(&pids).unwrap();
+        let left: Vec<&str> = pids.lines().filter(|pid| still_alive(pid)).collect();
+        assert!(left.is_empty(), "still running: {left:?}");
+    }
+
+    #[test]
+    fn a_timeout_is_named_with_its_duration() {
+        let result = output_bounded(&mut sh("sleep 60"), Duration::from_millis(50));
+        let err = result.unwrap_err();
+        assert!(matches!(err, Stopped::TimedOut(_)));
+        assert!(err.to_string().contains("still running after"), "{err}");
     }
 }

@@ -30,6 +30,13 @@ use figures::Finish;
 use probe::ProbeSummary;
 use sampler::Recorder;
 
+/// The longest sampling interval: a coarser one would miss the shape of any run (a cgroup's peak
+/// is exact at any interval; the timeline is not).
+pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// The longest timeout: 30 days. A run is a CI job's part; a larger figure is a typo (and results
+/// files refuse durations over a year).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+
 /// Which method the caller asks for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MethodChoice {
@@ -68,6 +75,10 @@ pub enum MeasureError {
     NoCgroup(String),
     #[error("the sampling interval must be greater than zero")]
     ZeroInterval,
+    #[error("the sampling interval must be at most 1m; a longer one draws no timeline")]
+    LongInterval,
+    #[error("the timeout must be at most 30 days (720h)")]
+    LongTimeout,
 }
 
 /// Runs the command of `spec` and measures its whole tree.
@@ -77,6 +88,12 @@ pub enum MeasureError {
 pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
     if spec.interval.is_zero() {
         return Err(MeasureError::ZeroInterval);
+    }
+    if spec.interval > MAX_INTERVAL {
+        return Err(MeasureError::LongInterval);
+    }
+    if spec.timeout.is_some_and(|t| t > MAX_TIMEOUT) {
+        return Err(MeasureError::LongTimeout);
     }
     interrupt::install();
     spawn::become_subreaper();
