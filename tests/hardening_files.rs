@@ -24,6 +24,10 @@ fn memgate(dir: &Path) -> Command {
     cmd
 }
 
+fn outcome(command: &mut Command) -> Output {
+    command.output().unwrap()
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -123,18 +127,12 @@ fn a_fifo_as_output_receives_the_bytes() {
         .custom_flags(libc::O_NONBLOCK)
         .open(&fifo)
         .unwrap();
-    let output = memgate(dir.path())
-        .args(["report", "r.json", "--markdown", "fifo"])
-        .output()
-        .unwrap();
+    let output = outcome(memgate(dir.path()).args(["report", "r.json", "--markdown", "fifo"]));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let mut got = Vec::new();
     let _ = reader.read_to_end(&mut got); // ends with WouldBlock once the pipe is empty
-    let expected = memgate(dir.path())
-        .args(["report", "r.json", "--markdown", "-"])
-        .output()
-        .unwrap()
-        .stdout;
+    let expected =
+        outcome(memgate(dir.path()).args(["report", "r.json", "--markdown", "-"])).stdout;
     assert!(!expected.is_empty());
     assert_eq!(
         String::from_utf8_lossy(&got),
@@ -148,20 +146,15 @@ fn a_fifo_as_output_receives_the_bytes() {
 fn standard_output_by_its_proc_path_receives_the_bytes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "r.json", sample().to_string());
-    let through_proc = memgate(dir.path())
-        .args(["report", "r.json", "--junit", "/proc/self/fd/1"])
-        .output()
-        .unwrap();
+    let through_proc =
+        outcome(memgate(dir.path()).args(["report", "r.json", "--junit", "/proc/self/fd/1"]));
     assert_eq!(
         through_proc.status.code(),
         Some(0),
         "{}",
         stderr(&through_proc)
     );
-    let direct = memgate(dir.path())
-        .args(["report", "r.json", "--junit", "-"])
-        .output()
-        .unwrap();
+    let direct = outcome(memgate(dir.path()).args(["report", "r.json", "--junit", "-"]));
     assert!(!direct.stdout.is_empty());
     assert_eq!(through_proc.stdout, direct.stdout);
 }
@@ -187,7 +180,7 @@ fn assert_refused_everywhere(dir: &Path, bad: &str, field: &str) {
         &["comment", "bad.json", "--pr", "1"],
     ];
     for args in commands {
-        let output = memgate(dir).args(args).output().unwrap();
+        let output = outcome(memgate(dir).args(args));
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
@@ -299,10 +292,8 @@ fn lists_past_their_caps_are_refused_with_their_path() {
     ];
     for (text, field, what) in cases {
         let path = write(dir.path(), "bad.json", &text);
-        let output = memgate(dir.path())
-            .args(["report", "bad.json", "--markdown", "out.md"])
-            .output()
-            .unwrap();
+        let output =
+            outcome(memgate(dir.path()).args(["report", "bad.json", "--markdown", "out.md"]));
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{field}: {err}");
         assert!(err.contains(field) && err.contains(what), "{field}: {err}");
@@ -310,10 +301,8 @@ fn lists_past_their_caps_are_refused_with_their_path() {
         let fewer = text.replacen("[0,0],", "", 1).replacen("\"n\",", "", 1);
         if fewer != text {
             fs::write(&path, fewer).unwrap();
-            let output = memgate(dir.path())
-                .args(["report", "bad.json", "--markdown", "out.md"])
-                .output()
-                .unwrap();
+            let output =
+                outcome(memgate(dir.path()).args(["report", "bad.json", "--markdown", "out.md"]));
             assert_eq!(
                 output.status.code(),
                 Some(0),
@@ -330,10 +319,7 @@ fn lists_past_their_caps_are_refused_with_their_path() {
 fn a_file_that_would_take_many_times_its_size_in_memory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "bad.json", hostile(10, 1000, &short_run(0, 32)));
-    let output = memgate(dir.path())
-        .args(["report", "bad.json", "--markdown", "out.md"])
-        .output()
-        .unwrap();
+    let output = outcome(memgate(dir.path()).args(["report", "bad.json", "--markdown", "out.md"]));
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{err}");
     assert!(
@@ -404,10 +390,7 @@ fn absurd_intervals_and_timeouts_are_refused() {
         ("--interval", "2m", "at most 1m"),
         ("--timeout", "999999999999h", "at most 30 days"),
     ] {
-        let output = memgate(dir.path())
-            .args(["run", flag, value, "--", "true"])
-            .output()
-            .unwrap();
+        let output = outcome(memgate(dir.path()).args(["run", flag, value, "--", "true"]));
         let err = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{flag} {value}: {err}");
         assert!(
@@ -422,11 +405,11 @@ fn absurd_intervals_and_timeouts_are_refused() {
 // ---------------------------------------------------------------------------------------------
 
 /// Waits for `path` to hold a line per pid expected (written by the command memgate runs).
-fn pids_in(path: &Path, count: usize, memgate: &mut Child) -> Vec<i32> {
+fn pids_in(path: &Path, count: usize, memgate: &mut Child) -> Vec<u32> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(text) = fs::read_to_string(path) {
-            let pids: Vec<i32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
+            let pids: Vec<u32> = text.lines().filter_map(|l| l.trim().parse().ok()).collect();
             if pids.len() == count {
                 return pids;
             }
@@ -440,26 +423,6 @@ fn pids_in(path: &Path, count: usize, memgate: &mut Child) -> Vec<i32> {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// Whether `pid` still runs once the kernel has had time to deliver a kill (10 s). A zombie has
-/// ended: it waits only for whoever reaps orphans.
-fn still_running(pid: i32) -> bool {
-    let path = format!("/proc/{pid}/stat");
-    let running = || {
-        fs::read_to_string(&path).is_ok_and(|stat| {
-            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
-            !state.starts_with('Z') && !state.starts_with('X')
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while running() {
-        if Instant::now() >= deadline {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 /// memgate's exit status, waited for at most 30 s (then it is killed and the test fails).
@@ -477,9 +440,21 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
     }
 }
 
-fn kill(pid: i32, signal: libc::c_int) {
-    // SAFETY: kill(2) on a child of this test.
-    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+fn kill(pid: u32, signal: libc::c_int) {
+    // SAFETY: kill(2) on a process this test started.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, signal) }, 0);
+}
+
+/// memgate running `script` (which writes `count` pids, one a line, to the file `pids`), once
+/// those pids are written.
+fn run_until_pids(dir: &Path, script: &str, count: usize) -> (Child, Vec<u32>) {
+    let mut child = memgate(dir)
+        .args(["run", "--", "sh", "-c", script])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pids = pids_in(&dir.join("pids"), count, &mut child);
+    (child, pids)
 }
 
 /// SIGHUP (a closed terminal, a dropped SSH session) killed memgate and left the command running.
@@ -487,16 +462,14 @@ fn kill(pid: i32, signal: libc::c_int) {
 fn sighup_ends_the_whole_tree_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let script = "sleep 60 & echo $! > pids.tmp; echo $$ >> pids.tmp; mv pids.tmp pids; wait";
-    let mut child = memgate(dir.path())
-        .args(["run", "--", "sh", "-c", script])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pids = pids_in(&dir.path().join("pids"), 2, &mut child);
-    kill(child.id() as i32, libc::SIGHUP);
+    let (mut child, pids) = run_until_pids(dir.path(), script, 2);
+    kill(child.id(), libc::SIGHUP);
     let status = wait(&mut child);
     assert_eq!(status.code(), Some(2), "{status}");
-    let left: Vec<i32> = pids.into_iter().filter(|&pid| still_running(pid)).collect();
+    let left: Vec<u32> = pids
+        .into_iter()
+        .filter(|&pid| !testing::ends_soon(pid))
+        .collect();
     assert!(left.is_empty(), "still running after SIGHUP: {left:?}");
 }
 
@@ -504,20 +477,19 @@ fn sighup_ends_the_whole_tree_and_exits_2() {
 #[test]
 fn a_killed_memgate_leaves_no_child_running() {
     let dir = tempfile::tempdir().unwrap();
-    let script = "echo $$ > pid.tmp; mv pid.tmp pid; exec sleep 60";
-    let mut child = memgate(dir.path())
-        .args(["run", "--", "sh", "-c", script])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pids = pids_in(&dir.path().join("pid"), 1, &mut child);
-    kill(child.id() as i32, libc::SIGKILL);
+    let script = "echo $$ > pids.tmp; mv pids.tmp pids; exec sleep 60";
+    let (mut child, pids) = run_until_pids(dir.path(), script, 1);
+    kill(child.id(), libc::SIGKILL);
     let _ = wait(&mut child);
-    let left: Vec<i32> = pids.into_iter().filter(|&pid| still_running(pid)).collect();
-    if !left.is_empty() {
-        for &pid in &left {
-            kill(pid, libc::SIGKILL);
-        }
-        panic!("still running after memgate was killed: {left:?}");
+    let left: Vec<u32> = pids
+        .into_iter()
+        .filter(|&pid| !testing::ends_soon(pid))
+        .collect();
+    for &pid in &left {
+        kill(pid, libc::SIGKILL);
     }
+    assert!(
+        left.is_empty(),
+        "still running after memgate was killed: {left:?}"
+    );
 }

@@ -143,29 +143,6 @@ mod tests {
         command
     }
 
-    /// Whether `pid` still runs a few seconds on (SIGKILL is delivered, not awaited, by kill(2)).
-    /// A zombie has ended: it waits only for whoever reaps orphans.
-    fn still_alive(pid: &str) -> bool {
-        let path = format!("/proc/{}/stat", pid.trim());
-        let running = || {
-            std::fs::read_to_string(&path).is_ok_and(|s| {
-                !s.rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .trim_start()
-                    .starts_with('Z')
-            })
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while running() {
-            if Instant::now() >= deadline {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
-    }
-
     #[test]
     fn output_is_captured_as_command_output_captures_it() {
         let output = output_bounded(
@@ -192,7 +169,10 @@ mod tests {
         });
         assert!(matches!(result, Err(Stopped::Interrupted(libc::SIGTERM))));
         let pids = std::fs::read_to_string(&pids).unwrap();
-        let left: Vec<&str> = pids.lines().filter(|pid| still_alive(pid)).collect();
+        let left: Vec<&str> = pids
+            .lines()
+            .filter(|pid| !crate::testing::ends_soon(pid.trim().parse().unwrap()))
+            .collect();
         assert!(left.is_empty(), "still running: {left:?}");
     }
 
