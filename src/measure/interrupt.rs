@@ -1,6 +1,7 @@
 //! Ctrl-C, SIGTERM and SIGHUP: recorded in a flag that the run's watchdog polls, so that memgate
 //! ends the whole tree, removes its cgroup and reports, instead of dying with children left
-//! running. SIGHUP is the terminal closing or an SSH session dropping: the same request to stop.
+//! running. SIGHUP is the terminal closing or an SSH session dropping: the same request to stop
+//! (unless memgate was started ignoring it, as `nohup` does).
 //!
 //! Code that runs other children (setup steps, git) asks [`requested`] between steps, and runs
 //! each child through [`output_bounded`], which ends it at a timeout or when a signal comes.
@@ -24,7 +25,7 @@ static INSTALL: Once = Once::new();
 /// code runs inside a signal handler.
 pub fn install() {
     INSTALL.call_once(|| {
-        let signals = signal_hook::iterator::Signals::new(SIGNALS);
+        let signals = signal_hook::iterator::Signals::new(to_catch());
         if let Ok(mut signals) = signals {
             std::thread::Builder::new()
                 .name("memgate-signals".into())
@@ -36,6 +37,22 @@ pub fn install() {
                 .ok();
         }
     });
+}
+
+/// [`SIGNALS`] but those memgate was started ignoring: `nohup memgate …` ignores SIGHUP, a
+/// script's `memgate … &` SIGINT, and memgate keeps that wish, as shells and most tools do.
+fn to_catch() -> Vec<libc::c_int> {
+    SIGNALS
+        .into_iter()
+        .filter(|&signal| {
+            // SAFETY: sigaction(2) with a null new action only reads the current one.
+            unsafe {
+                let mut current: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(signal, std::ptr::null(), &mut current) != 0
+                    || current.sa_sigaction != libc::SIG_IGN
+            }
+        })
+        .collect()
 }
 
 /// The signal that asked memgate to stop, if any.
@@ -141,6 +158,25 @@ mod tests {
         let mut command = Command::new("sh");
         command.args(["-c", script]);
         command
+    }
+
+    /// Run under `nohup`, memgate must not stop at SIGHUP.
+    #[test]
+    fn a_signal_ignored_at_start_stays_ignored() {
+        // SAFETY: sigaction(2) on SIGHUP, the action as it was set back at once (nothing sends
+        // SIGHUP to the tests).
+        let (ignored, default) = unsafe {
+            let mut before: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut before);
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            let ignored = to_catch();
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            let default = to_catch();
+            libc::sigaction(libc::SIGHUP, &before, std::ptr::null_mut());
+            (ignored, default)
+        };
+        assert!(!ignored.contains(&libc::SIGHUP), "{ignored:?}");
+        assert!(default.contains(&libc::SIGHUP), "{default:?}");
     }
 
     #[test]
