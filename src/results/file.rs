@@ -1,7 +1,8 @@
 //! results.json on disk: read with a size cap, the schema checked, parsed straight into the typed
 //! structs with every list capped ([`super::limits`]) and every number checked; written
 //! atomically (an exclusive temporary file, then a rename) so that a reader never sees half a file
-//! and a crash later loses nothing already written.
+//! and a crash later loses nothing already written, except where the path is a device or a FIFO,
+//! which is written through.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -131,9 +132,9 @@ pub fn prepare_output(path: &Path) -> Result<(), String> {
 ///   name (a link planted at a guessed name is never followed), then renamed over it;
 /// - a symbolic link to a regular file: that file is replaced the same way and the link kept, as
 ///   a shell's `>` keeps it (a link in one's own tree points where the reports should go). The
-///   kernel follows the link, so its checks hold (`fs.protected_symlinks`: no following another
-///   user's link in a sticky folder such as /tmp); a link to nothing is refused, not created
-///   through;
+///   kernel follows the link first (`stat`), so its checks hold (`fs.protected_symlinks`: no
+///   following another user's link in a sticky folder such as /tmp); a link to nothing is
+///   refused, not created through;
 /// - anything else (a device such as /dev/null, a FIFO, /dev/stdout): opened and written, never
 ///   replaced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -190,7 +191,7 @@ fn write_through(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .open(path)?;
     if file.metadata()?.is_file() {
         drop(file);
-        return replace(path, bytes);
+        return replace(&fs::canonicalize(path)?, bytes);
     }
     file.write_all(bytes)?;
     file.flush()
