@@ -98,7 +98,9 @@ pub fn output_bounded(command: &mut Command, timeout: Duration) -> Result<Output
     })
 }
 
-/// [`output_bounded`] with the reason to stop asked of `stop` every 20 ms.
+/// [`output_bounded`] with the reason to stop asked of `stop` every 20 ms, until the child has
+/// exited and its output ended (a process it left running may hold its pipes: that is waited for
+/// too, and stopped the same way).
 fn output_until(
     command: &mut Command,
     mut stop: impl FnMut() -> Option<Stopped>,
@@ -112,26 +114,34 @@ fn output_until(
     let mut child = command.spawn().map_err(Stopped::Start)?;
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(err) => return Err(end(&mut child, Stopped::Start(err))),
+    let mut exited = None;
+    loop {
+        if exited.is_none() {
+            match child.try_wait() {
+                Ok(status) => exited = status,
+                Err(err) => return Err(end(&mut child, Stopped::Start(err))),
+            }
+        }
+        if let Some(status) = exited
+            && stdout.is_finished()
+            && stderr.is_finished()
+        {
+            return Ok(Output {
+                status,
+                stdout: stdout.join().unwrap_or_default(),
+                stderr: stderr.join().unwrap_or_default(),
+            });
         }
         if let Some(reason) = stop() {
             return Err(end(&mut child, reason));
         }
         std::thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    })
+    }
 }
 
-/// Kills the child's process group and reaps the child; its readers are left to end with the
-/// pipes (a process that left the group may still hold them, and is not waited for).
+/// Kills the child's process group (the group lives on, and keeps its id, while any member does)
+/// and reaps the child; its readers are left to end with the pipes (a process that left the group
+/// may still hold them, and is not waited for).
 fn end(child: &mut Child, reason: Stopped) -> Stopped {
     // SAFETY: kill(2) on the process group the child leads (its pid, negated).
     unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
@@ -210,6 +220,24 @@ mod tests {
             .filter(|pid| !crate::testing::ends_soon(pid.trim().parse().unwrap()))
             .collect();
         assert!(left.is_empty(), "still running: {left:?}");
+    }
+
+    /// A setup step that starts a server in the background and exits: the server holds the
+    /// step's output open, and is stopped with the rest.
+    #[test]
+    fn what_the_child_left_holding_its_output_is_stopped_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let script = format!(
+            "sleep 60 & echo $! > {0}.tmp; mv {0}.tmp {0}",
+            pids.display()
+        );
+        let result = output_until(&mut sh(&script), || {
+            pids.exists().then_some(Stopped::TimedOut(Duration::ZERO))
+        });
+        assert!(matches!(result, Err(Stopped::TimedOut(_))), "{result:?}");
+        let pid = std::fs::read_to_string(&pids).unwrap();
+        assert!(crate::testing::ends_soon(pid.trim().parse().unwrap()));
     }
 
     #[test]
