@@ -21,8 +21,13 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// in them is escaped, since it may be a fork's and the error goes to a CI log.
 pub fn read(path: &Path) -> Result<Results, String> {
     let bytes = read_capped(path)?;
-    let results = parse(path, &bytes)?;
-    limits::check(&results).map_err(|err| format!("{}: {err}", path.display()))?;
+    from_slice(&bytes).map_err(|err| format!("{}: {err}", path.display()))
+}
+
+/// [`read`] from bytes already in memory (at most [`MAX_FILE_BYTES`] of them: the caller's cap).
+pub fn from_slice(bytes: &[u8]) -> Result<Results, String> {
+    let results = parse(bytes)?;
+    limits::check(&results)?;
     Ok(results)
 }
 
@@ -54,7 +59,7 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
 
 /// The typed results, in one pass; a file that does not parse is looked at again for its schema
 /// alone, so that another version's file is named as such rather than by its first odd field.
-fn parse(path: &Path, bytes: &[u8]) -> Result<Results, String> {
+fn parse(bytes: &[u8]) -> Result<Results, String> {
     let mut json = serde_json::Deserializer::from_slice(bytes);
     let parsed = limits::with_budget(bytes.len(), || {
         serde_path_to_error::deserialize::<_, Results>(&mut json)
@@ -81,11 +86,10 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Results, String> {
     };
     match schema {
         Some(schema) if schema != SCHEMA => Err(format!(
-            "{} has schema `{}`; this memgate reads `{SCHEMA}`",
-            path.display(),
+            "has schema `{}`; this memgate reads `{SCHEMA}`",
             escaped(&schema)
         )),
-        _ => parsed.map_err(|err| format!("{}: {}", path.display(), escaped(&err))),
+        _ => parsed.map_err(|err| escaped(&err)),
     }
 }
 

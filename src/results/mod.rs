@@ -17,7 +17,7 @@ pub use benchmark::{
     Metric, Subject, Verdict,
 };
 pub use environment::timestamp;
-pub use file::{MAX_FILE_BYTES, prepare_output, read, write_atomic};
+pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";
