@@ -201,24 +201,30 @@ mod tests {
         assert_eq!(output.status.code(), Some(3));
     }
 
-    #[test]
-    fn a_stop_ends_the_child_and_what_it_started() {
+    /// Runs `script` (`PIDS` in it: a file to write pids to, one a line) until it has written
+    /// them, then stops it; returns how it ended and the pids still running after the stop.
+    fn stopped_once_pids_are_written(script: &str) -> (Result<Output, Stopped>, Vec<u32>) {
         let dir = tempfile::tempdir().unwrap();
         let pids = dir.path().join("pids");
-        // The shell starts a grandchild in the background and waits: both must end.
-        let script = format!(
-            "sleep 60 & echo $! > {0}.tmp; echo $$ >> {0}.tmp; mv {0}.tmp {0}; wait",
-            pids.display()
-        );
+        let script = script.replace("PIDS", &pids.display().to_string());
         let result = output_until(&mut sh(&script), || {
             pids.exists().then_some(Stopped::Interrupted(libc::SIGTERM))
         });
-        assert!(matches!(result, Err(Stopped::Interrupted(libc::SIGTERM))));
-        let pids = std::fs::read_to_string(&pids).unwrap();
-        let left: Vec<&str> = pids
+        let left = std::fs::read_to_string(&pids)
+            .unwrap()
             .lines()
-            .filter(|pid| !crate::testing::ends_soon(pid.trim().parse().unwrap()))
+            .map(|pid| pid.trim().parse().unwrap())
+            .filter(|&pid| !crate::testing::ends_soon(pid))
             .collect();
+        (result, left)
+    }
+
+    #[test]
+    fn a_stop_ends_the_child_and_what_it_started() {
+        // The shell starts a grandchild in the background and waits: both must end.
+        let script = "sleep 60 & echo $! > PIDS.tmp; echo $$ >> PIDS.tmp; mv PIDS.tmp PIDS; wait";
+        let (result, left) = stopped_once_pids_are_written(script);
+        assert!(matches!(result, Err(Stopped::Interrupted(libc::SIGTERM))));
         assert!(left.is_empty(), "still running: {left:?}");
     }
 
@@ -226,18 +232,10 @@ mod tests {
     /// step's output open, and is stopped with the rest.
     #[test]
     fn what_the_child_left_holding_its_output_is_stopped_too() {
-        let dir = tempfile::tempdir().unwrap();
-        let pids = dir.path().join("pids");
-        let script = format!(
-            "sleep 60 & echo $! > {0}.tmp; mv {0}.tmp {0}",
-            pids.display()
-        );
-        let result = output_until(&mut sh(&script), || {
-            pids.exists().then_some(Stopped::TimedOut(Duration::ZERO))
-        });
-        assert!(matches!(result, Err(Stopped::TimedOut(_))), "{result:?}");
-        let pid = std::fs::read_to_string(&pids).unwrap();
-        assert!(crate::testing::ends_soon(pid.trim().parse().unwrap()));
+        let script = "sleep 60 & echo $! > PIDS.tmp; mv PIDS.tmp PIDS";
+        let (result, left) = stopped_once_pids_are_written(script);
+        assert!(matches!(result, Err(Stopped::Interrupted(_))), "{result:?}");
+        assert!(left.is_empty(), "still running: {left:?}");
     }
 
     #[test]
