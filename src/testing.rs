@@ -106,3 +106,23 @@ pub fn results(environment: Environment, benchmarks: Vec<BenchmarkResult>) -> Re
     results.benchmarks = benchmarks;
     results
 }
+
+/// Whether process `pid` is gone within 10 s: kill(2) sends SIGKILL without waiting for it to
+/// land. A zombie counts as gone: it has ended and waits only for whoever reaps orphans.
+pub fn ends_soon(pid: u32) -> bool {
+    let path = format!("/proc/{pid}/stat");
+    let running = || {
+        std::fs::read_to_string(&path).is_ok_and(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while running() {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    true
+}

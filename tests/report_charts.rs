@@ -213,3 +213,43 @@ fn mermaid_timelines_have_at_most_100_points_and_the_peak() {
     assert_eq!(bars.matches(',').count() + 1, mermaid::MAX_BARS);
     assert!(summary.contains("30 of 400 shown"));
 }
+
+/// A fork's results file may hold 10,000 benchmarks: timelines are drawn for the 100 most telling
+/// only (drawing all took 737 MiB and 155 s), the failing one among them, and the page says why
+/// the others have none.
+#[test]
+fn only_the_most_telling_timelines_are_drawn() {
+    use memgate::testing;
+    let mib = testing::MIB;
+    let mut benchmarks: Vec<_> = (0..chart::MAX_TIMELINE_CHARTS + 20)
+        .map(|i| {
+            let run = testing::run(vec![(0.0, mib), (1.0, (i as u64 + 1) * mib)], 1.0);
+            testing::judged(&format!("b{i}"), "true", vec![run], None)
+        })
+        .collect();
+    // The smallest peak, but failing: it must be drawn.
+    let small = testing::run(vec![(0.0, mib), (1.0, 2 * mib)], 1.0);
+    benchmarks.push(testing::judged(
+        "failing",
+        "true",
+        vec![small],
+        Some(testing::budget(Some(1))),
+    ));
+    let results = testing::results(
+        testing::environment(memgate::results::Method::CgroupV2),
+        benchmarks,
+    );
+
+    let page = html::render(&results);
+    let timelines = page.matches("<svg").count() - 1; // less the summary
+    assert_eq!(timelines, chart::MAX_TIMELINE_CHARTS, "inline timelines");
+    assert_eq!(page.matches("No chart: ").count(), 21, "the others say why");
+    let failing = &page[page
+        .find("id=\"b-failing\"")
+        .expect("the failing benchmark's section")..];
+    let section = &failing[..failing.find("</details>").unwrap()];
+    assert!(
+        section.contains("<svg"),
+        "the failing benchmark's timeline is drawn"
+    );
+}

@@ -41,8 +41,9 @@ impl Outputs<'_> {
     }
 }
 
-/// Renders and writes every report asked for, making missing folders. Each file is written
-/// atomically (a temporary file, then a rename). The same results give the same bytes: nothing here reads a clock.
+/// Renders and writes every report asked for, making missing folders. Each file is written as
+/// [`results::write_atomic`] writes: replaced atomically, or, for a device, a FIFO or /dev/stdout,
+/// written through. The same results give the same bytes: nothing here reads a clock.
 pub fn write_outputs(results: &Results, outputs: &Outputs<'_>) -> Result<(), String> {
     if let Some(path) = outputs.markdown {
         write_file(path, markdown::render(results).as_bytes())?;

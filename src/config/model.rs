@@ -22,7 +22,7 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(10);
 /// by the kernel's high-water mark).
 pub const INTERVAL_LIMITS: Limits<Duration> = Limits {
     min: Duration::from_millis(1),
-    max: Duration::from_secs(1),
+    max: crate::measure::MAX_INTERVAL,
     text: "between 1ms and 1s",
 };
 /// The timeouts memgate takes: above zero and at most 7 days (168h), longer than any CI job runs
@@ -30,7 +30,7 @@ pub const INTERVAL_LIMITS: Limits<Duration> = Limits {
 /// (`999999999999h` overflowed it).
 pub const TIMEOUT_LIMITS: Limits<Duration> = Limits {
     min: Duration::from_nanos(1),
-    max: Duration::from_secs(7 * 24 * 3600),
+    max: crate::measure::MAX_TIMEOUT,
     text: "at most 168h",
 };
 /// Measured runs per benchmark: a results file keeps each run's timeline, so a hundred runs of a

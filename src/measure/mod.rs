@@ -31,6 +31,14 @@ use figures::Finish;
 use probe::ProbeSummary;
 use sampler::Recorder;
 
+/// The longest sampling interval: the steady-state and growth windows are at most 1 s
+/// ([`stats`]), so a coarser timeline would leave them mostly empty. The config and the command
+/// line take the same bound (`config::INTERVAL_LIMITS`).
+pub const MAX_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest timeout: 7 days (168h), longer than any CI job runs; a larger figure is a typo,
+/// and a deadline the clock cannot hold (`config::TIMEOUT_LIMITS`).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Which method the caller asks for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MethodChoice {
@@ -69,6 +77,12 @@ pub enum MeasureError {
     NoCgroup(String),
     #[error("the sampling interval must be greater than zero")]
     ZeroInterval,
+    #[error(
+        "the sampling interval must be at most 1s; a longer one leaves the steady and growth windows empty"
+    )]
+    LongInterval,
+    #[error("the timeout must be at most 168h (7 days)")]
+    LongTimeout,
 }
 
 /// Runs the command of `spec` and measures its whole tree.
@@ -78,6 +92,12 @@ pub enum MeasureError {
 pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
     if spec.interval.is_zero() {
         return Err(MeasureError::ZeroInterval);
+    }
+    if spec.interval > MAX_INTERVAL {
+        return Err(MeasureError::LongInterval);
+    }
+    if spec.timeout.is_some_and(|t| t > MAX_TIMEOUT) {
+        return Err(MeasureError::LongTimeout);
     }
     interrupt::install();
     spawn::become_subreaper();

@@ -74,6 +74,7 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
     let mut command = Command::new(program);
     command.args(args);
     hide_tokens(&mut command);
+    die_with_parent(&mut command);
     command.envs(launch.env.iter().cloned());
     if let Some(cwd) = &launch.cwd {
         command.current_dir(cwd);
@@ -112,6 +113,36 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
         .spawn()
         .map(|child| child.id())
         .map_err(|e| spawn_error(program, e))
+}
+
+/// The child gets SIGKILL when memgate dies, even by SIGKILL, which no handler sees (Linux's
+/// `PR_SET_PDEATHSIG`; elsewhere nothing). It outlives an `exec`, so a shell that execs its last
+/// command passes it on; what a child starts on its own is not covered (memgate's cgroup and tree
+/// walk end those on any other exit).
+///
+/// The signal comes when the *thread* that spawned the child ends: spawn from a thread that lives
+/// as long as the child (memgate spawns from the main thread).
+pub fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: getpid(2) in the parent; in the child only prctl(2), getppid(2) and raise(3)
+        // run between fork and exec, all async-signal-safe.
+        let parent = unsafe { libc::getpid() };
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // memgate died before the prctl: no signal will come, so end here.
+                if libc::getppid() != parent {
+                    libc::raise(libc::SIGKILL);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 /// The GitHub token memgate comments with is not the benchmarks' to see: a pull request's code

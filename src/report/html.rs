@@ -57,8 +57,13 @@ pub fn render(results: &Results) -> String {
         out.push_str("<h2>Peak memory</h2>\n");
         out.push_str(&chart::summary_svg_for(&suite));
         out.push_str("<h2>Benchmarks</h2>\n");
+        let charted: Vec<&str> = suite
+            .most_telling(chart::MAX_TIMELINE_CHARTS)
+            .iter()
+            .map(|b| b.stem.as_str())
+            .collect();
         for b in &suite.benchmarks {
-            out.push_str(&details(b));
+            out.push_str(&details(b, charted.contains(&b.stem.as_str())));
         }
     }
     out.push_str(&format!("<footer>{}</footer>\n", environment(&suite)));
@@ -102,7 +107,7 @@ fn table(suite: &SuiteView) -> String {
 
 /// One benchmark's section; its chart file stem (unique, safe in an attribute) makes its id, which
 /// the table links to.
-fn details(b: &BenchmarkView) -> String {
+fn details(b: &BenchmarkView, with_chart: bool) -> String {
     let open = if b.status.passes() { "" } else { " open" };
     let summary = match b.reason {
         Some(reason) => html(&shorten(reason, 300)),
@@ -114,7 +119,14 @@ fn details(b: &BenchmarkView) -> String {
         text::status_icon(b.status),
         html(&shorten(b.name, 120)),
     );
-    out.push_str(&chart::timeline_svg_for(b));
+    if with_chart {
+        out.push_str(&chart::timeline_svg_for(b));
+    } else {
+        out.push_str(&format!(
+            "<p>No chart: the page draws the {} most telling benchmarks' timelines.</p>\n",
+            chart::MAX_TIMELINE_CHARTS
+        ));
+    }
     out.push_str(&facts(b));
     if !b.checks.is_empty() {
         out.push_str("<ul>\n");

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Status;
 use super::run::{Method, RunResult};
+use super::{Status, limits};
 
 /// A benchmark's entry in the results.
 ///
@@ -24,15 +24,24 @@ pub struct BenchmarkResult {
     pub growth_bytes_per_sec: f64,
     pub duration_secs: f64,
     pub method: Method,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::tags"
+    )]
     pub tags: Vec<String>,
     /// Lowest and highest peak over the runs: how much the runs agree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_spread_bytes: Option<(u64, u64)>,
+    #[serde(deserialize_with = "limits::runs")]
     pub runs: Vec<RunResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetFigures>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::checks"
+    )]
     pub checks: Vec<Check>,
     /// Line of the benchmark's budget (or name) in memgate.yml, for annotations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,7 +157,11 @@ pub struct BaselineFigures {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steady_spread_bytes: Option<(u64, u64)>,
     /// The base's first run's timeline, for charts that draw head over base.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::timeline"
+    )]
     pub timeline: Vec<(f64, u64)>,
 }
 

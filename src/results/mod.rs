@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+pub mod limits;
 pub mod merge;
 mod run;
 
@@ -17,7 +18,7 @@ pub use benchmark::{
     Metric, Subject, Verdict,
 };
 pub use environment::timestamp;
-pub use file::{MAX_FILE_BYTES, prepare_output, read, write_atomic};
+pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";
@@ -75,7 +76,11 @@ pub struct BaselineInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_sha: Option<String>,
     /// Benchmarks the base had and head does not (reported, never failed).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::benchmarks"
+    )]
     pub removed: Vec<String>,
     /// Why a wanted baseline is missing (the gate then uses budgets alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +169,7 @@ struct Stored {
     environment: Environment,
     #[serde(rename = "status")]
     _status: Status,
+    #[serde(deserialize_with = "limits::benchmarks")]
     benchmarks: Vec<BenchmarkResult>,
     #[serde(default)]
     baseline: Option<BaselineInfo>,

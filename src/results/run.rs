@@ -60,9 +60,14 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<Uncertainty>,
     /// Things the reader should know: why the method fell back, PSS reads, …
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::limits::notes"
+    )]
     pub notes: Vec<String>,
     /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
+    #[serde(deserialize_with = "super::limits::timeline")]
     pub timeline: Vec<(f64, u64)>,
 }
 

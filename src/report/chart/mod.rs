@@ -33,9 +33,16 @@ pub struct ChartFile {
     pub bytes: Vec<u8>,
 }
 
+/// At most this many timeline charts are drawn, for the most telling benchmarks (failures and
+/// errors first, then the largest peaks).
+pub const MAX_TIMELINE_CHARTS: usize = 100;
+
 /// Every chart of the results, as SVG and PNG: `summary.svg`, `summary.png`, then
-/// `timeline-NAME.svg` and `timeline-NAME.png` per benchmark (see [`file_stems`]).
+/// `timeline-NAME.svg` and `timeline-NAME.png` per benchmark (see [`file_stems`]), for at most
+/// [`MAX_TIMELINE_CHARTS`] benchmarks, the most telling.
 pub fn render_all(results: &Results) -> Vec<ChartFile> {
+    // A results file may come from a fork with 10,000 benchmarks: drawing a timeline for each took
+    // 737 MiB and 155 s. The most telling ones are drawn; the summary and table name the rest.
     let suite = SuiteView::new(results);
     let mut files = vec![
         ChartFile {
@@ -47,7 +54,7 @@ pub fn render_all(results: &Results) -> Vec<ChartFile> {
             bytes: summary_png_for(&suite),
         },
     ];
-    for benchmark in &suite.benchmarks {
+    for benchmark in suite.most_telling(MAX_TIMELINE_CHARTS) {
         files.push(ChartFile {
             name: format!("timeline-{}.svg", benchmark.stem),
             bytes: timeline_svg_for(benchmark).into_bytes(),
