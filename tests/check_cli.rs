@@ -386,3 +386,44 @@ fn a_missing_working_directory_is_an_error_of_that_benchmark() {
         "{reason}"
     );
 }
+
+/// Issue 11, item 8: every report path is checked before anything runs — its folder can be made
+/// and written — not found unwritable after the whole run.
+#[test]
+fn unwritable_report_paths_fail_before_anything_runs() {
+    let project = Project::new(
+        "version: 1\nsetup:\n  - touch setup-ran\nbenchmarks:\n  - name: a\n    run: touch ran\n    runs: 1\n",
+    );
+    std::fs::create_dir(project.path("a-folder")).unwrap();
+    for args in [
+        &["--markdown", "memgate.yml/r.md"][..],
+        &["--html", "memgate.yml/r.html"],
+        &["--junit", "memgate.yml/r.xml"],
+        &["--charts", "memgate.yml"],
+        &["--charts", "memgate.yml/charts"],
+        &["--markdown", "a-folder"],
+        &["--html", "-", "--markdown", "a-folder"],
+    ] {
+        let (code, _, stderr) = project.check(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let path = args.last().unwrap();
+        assert!(
+            stderr.contains(&format!("cannot write {path}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !project.path("setup-ran").exists(),
+            "{args:?}: setup ran first"
+        );
+        assert!(
+            !project.path("ran").exists(),
+            "{args:?}: a benchmark ran first"
+        );
+    }
+    // `-` is standard output, and missing folders are made.
+    let (code, stdout, stderr) =
+        project.check(&["--quiet", "--markdown", "-", "--charts", "out/charts"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("<!-- memgate:report -->"), "{stdout}");
+    assert!(project.path("out/charts").is_dir());
+}
