@@ -1,28 +1,14 @@
 //! End-to-end tests of `memgate check`, `validate`, `schema` and `init` on real small workloads.
 
 mod common;
-use common::hold;
+use common::{Project, hold};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
 impl Project {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("memgate.yml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     fn memgate(&self) -> Command {
         let mut cmd = Command::cargo_bin("memgate").unwrap();
         cmd.current_dir(self.dir.path())

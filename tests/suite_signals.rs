@@ -6,26 +6,12 @@
 //! (another branch of issue 11 adds it); they are ignored until that branch is merged.
 
 mod common;
-use common::{alive, git, read_pid, wait_for};
+use common::{Project, alive, git, read_pid, wait_for};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
 impl Project {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("memgate.yml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     fn start(&self, args: &[&str]) -> Child {
         Command::new(env!("CARGO_BIN_EXE_memgate"))
             .current_dir(self.dir.path())

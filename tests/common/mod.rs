@@ -80,3 +80,21 @@ pub fn wait_for(secs: u64, mut condition: impl FnMut() -> bool) -> bool {
 pub fn read_pid(path: &std::path::Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
+
+/// A folder holding `memgate.yml`, for the tests that run memgate in it (each test file adds the
+/// ways it runs memgate).
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new(config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("memgate.yml"), config).unwrap();
+        Self { dir }
+    }
+
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+}
