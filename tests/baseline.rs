@@ -2,7 +2,7 @@
 //! results files, `merge` and `--shard`.
 
 mod common;
-use common::python;
+use common::{git, python};
 
 use std::path::Path;
 use std::process::Command as Std;
@@ -11,25 +11,6 @@ use assert_cmd::Command;
 use memgate::results::{BenchmarkResult, Environment, Method, Results, RunResult, Status};
 use memgate::testing::{self, MIB};
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Std::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A repository with two commits: the model in float32 (40 MiB), then in "float64" (80 MiB).
 fn two_commit_repo() -> tempfile::TempDir {

@@ -1,28 +1,14 @@
 //! End-to-end tests of `memgate check`, `validate`, `schema` and `init` on real small workloads.
 
 mod common;
-use common::hold;
+use common::{Project, hold};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
-struct Project {
-    dir: tempfile::TempDir,
-}
-
 impl Project {
-    fn new(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("memgate.yml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
     fn memgate(&self) -> Command {
         let mut cmd = Command::cargo_bin("memgate").unwrap();
         cmd.current_dir(self.dir.path())
@@ -385,4 +371,45 @@ fn a_missing_working_directory_is_an_error_of_that_benchmark() {
         reason.starts_with("working directory") && reason.ends_with("does not exist"),
         "{reason}"
     );
+}
+
+/// Issue 11, item 8: every report path is checked before anything runs — its folder can be made
+/// and written — not found unwritable after the whole run.
+#[test]
+fn unwritable_report_paths_fail_before_anything_runs() {
+    let project = Project::new(
+        "version: 1\nsetup:\n  - touch setup-ran\nbenchmarks:\n  - name: a\n    run: touch ran\n    runs: 1\n",
+    );
+    std::fs::create_dir(project.path("a-folder")).unwrap();
+    for args in [
+        &["--markdown", "memgate.yml/r.md"][..],
+        &["--html", "memgate.yml/r.html"],
+        &["--junit", "memgate.yml/r.xml"],
+        &["--charts", "memgate.yml"],
+        &["--charts", "memgate.yml/charts"],
+        &["--markdown", "a-folder"],
+        &["--html", "-", "--markdown", "a-folder"],
+    ] {
+        let (code, _, stderr) = project.check(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let path = args.last().unwrap();
+        assert!(
+            stderr.contains(&format!("cannot write {path}")),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !project.path("setup-ran").exists(),
+            "{args:?}: setup ran first"
+        );
+        assert!(
+            !project.path("ran").exists(),
+            "{args:?}: a benchmark ran first"
+        );
+    }
+    // `-` is standard output, and missing folders are made.
+    let (code, stdout, stderr) =
+        project.check(&["--quiet", "--markdown", "-", "--charts", "out/charts"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("<!-- memgate:report -->"), "{stdout}");
+    assert!(project.path("out/charts").is_dir());
 }

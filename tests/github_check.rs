@@ -382,3 +382,37 @@ async fn an_api_url_that_is_not_https_is_a_warning_and_nothing_is_sent() {
     assert!(fake.log().is_empty(), "{:?}", fake.log());
     assert!(job.read("summary.md").contains("greedy"));
 }
+
+/// Issue 11, item 8: a report that cannot be written at the end (its folder was replaced by a
+/// file during the run) does not cost the job summary, the outputs or the comment; then exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_write_that_fails_at_the_end_still_publishes_then_exits_2() {
+    let fake = FakeGitHub::start().await;
+    let config = "version: 1
+benchmarks:
+  - name: tiny
+    run: rm -rf out && touch out
+    runs: 1
+    budget:
+      peak: 1GiB
+";
+    let job = Job::new(config, fake.api_url());
+    let run = run(job.memgate(&[
+        "check",
+        "--json",
+        "results.json",
+        "--markdown",
+        "out/report.md",
+    ]))
+    .await;
+    assert!(
+        job.path("out").is_file(),
+        "the benchmark did not replace the folder: {}",
+        run.all()
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("out/report.md"), "{}", run.stderr);
+    assert!(job.read("summary.md").contains("tiny"), "no job summary");
+    assert_eq!(outputs(&job.read("output.txt"))["status"], "pass");
+    assert_eq!(fake.memgate_comments().len(), 1, "{:#?}", fake.log());
+}

@@ -24,6 +24,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{CheckArgs, Cli, Command};
 use crate::github::context::{Env, ProcessEnv, input};
+use crate::suite::BaseRef;
 
 use super::CommandResult;
 use super::check;
@@ -101,6 +102,8 @@ pub fn check_args(env: &dyn Env) -> Result<CheckArgs, String> {
         args.baseline_ref = Some(if reference == PULL_REQUEST_BASE {
             None
         } else {
+            // Checked here too, so that the message names the input.
+            BaseRef::parse(&reference).map_err(|err| format!("input `baseline_ref`: {err}"))?;
             Some(reference)
         });
     }

@@ -9,19 +9,22 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::CheckArgs;
-use crate::config::Config;
 use crate::github::{self, Publish, workflow::Group};
 use crate::measure::{self, interrupt};
 use crate::report::terminal;
-use crate::results::{self, Results};
-use crate::suite::{self, Baseline, Event, Plan, Selection};
+use crate::results::Results;
+use crate::suite::{self, BaseRef, Baseline, Event, Plan, Selection};
 
+use super::output_paths;
 use super::progress::Progress;
 use super::report::Outputs;
 use super::shared::{load_config, use_color, write_results};
 use super::{CommandError, CommandResult, Exit};
 
 pub fn execute(args: CheckArgs) -> CommandResult {
+    // First: from here on a terminating signal is recorded, and every child memgate waits for
+    // is ended by it (docs/security.md, "git, worktrees and signals").
+    interrupt::install_recording();
     let config = load_config(&args.config)?;
     let selection = Selection {
         names: args.names.clone(),
@@ -29,21 +32,24 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         shard: args.shard,
     };
     let plan = Plan::new(&config, &selection, args.runs, args.method.into()).map_err(message)?;
-    for path in [&args.json, &args.reports.junit].into_iter().flatten() {
-        results::prepare_output(path)?;
-    }
+    check_output_paths(&args)?;
+    let reference = base_ref(&args)?;
     let file = args
         .baseline
         .as_deref()
         .map(Baseline::read_file)
         .transpose()?;
-    interrupt::install();
     let mut progress = Progress::new(plan.benchmarks.len(), args.quiet);
     suite::setup::run(&config, &mut |line| progress.note(line)).map_err(message)?;
     // Held until the end of the run: dropping it removes the base's checkout, on every path out.
-    let baseline = match file {
-        Some(file) => file,
-        None => baseline_ref(&args, &config, &mut progress)?,
+    let baseline = match (file, reference) {
+        (Some(file), _) => file,
+        (None, Some(reference)) => {
+            let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
+            let mut note = |line: &str| progress.note(line);
+            Baseline::checkout(&config, given, &reference, &mut note).map_err(message)?
+        }
+        (None, None) => Baseline::None,
     };
     let mut watch = Watch {
         progress: &mut progress,
@@ -59,10 +65,33 @@ pub fn execute(args: CheckArgs) -> CommandResult {
     progress.clear();
     let results = finished.results;
     print_table_and_suggestions(&results, &args);
-    super::report::write_outputs(&results, &Outputs::from(&args.reports))?;
-    // Summary, outputs, annotations, comment: failures are warnings, never the verdict.
+    // A report that cannot be written costs neither the summary, nor the outputs, nor the
+    // comment (whose failures are warnings, never the verdict); then it is memgate's error.
+    let written = super::report::write_outputs(&results, &Outputs::from(&args.reports));
     github::publish(&results, &config, &publish_options(&args));
+    written?;
+    if interrupt::stop_signal().is_some() {
+        return Err(CommandError::Interrupted);
+    }
     Ok(Exit::of(results.status()))
+}
+
+/// Every file and folder the run will write, before anything runs (`output_paths`).
+fn check_output_paths(args: &CheckArgs) -> Result<(), String> {
+    if let Some(json) = &args.json {
+        output_paths::check_file(json, false)?;
+    }
+    let reports = &args.reports;
+    for file in [&reports.markdown, &reports.html, &reports.junit]
+        .into_iter()
+        .flatten()
+    {
+        output_paths::check_file(file, true)?;
+    }
+    match &reports.charts {
+        Some(dir) => output_paths::check_folder(dir),
+        None => Ok(()),
+    }
 }
 
 /// What `check` does as the suite goes: progress lines, a `::group::` per benchmark on GitHub,
@@ -127,22 +156,19 @@ fn publish_options(args: &CheckArgs) -> Publish<'_> {
     }
 }
 
-/// `--baseline-ref [REF]`: the base checked out and set up (or missing, and why), else none.
-fn baseline_ref(
-    args: &CheckArgs,
-    config: &Config,
-    progress: &mut Progress,
-) -> Result<Baseline, String> {
+/// `--baseline-ref [REF]`: REF (or the pull request's base) checked for what git may be given;
+/// a refused ref is bad usage (exit 2), before anything runs.
+fn base_ref(args: &CheckArgs) -> Result<Option<BaseRef>, String> {
     let reference = match &args.baseline_ref {
-        None => return Ok(Baseline::None),
+        None => return Ok(None),
         Some(Some(reference)) => reference.clone(),
         Some(None) => pull_request_base().ok_or_else(|| {
             "--baseline-ref without a REF needs a pull request event (GITHUB_EVENT_PATH); name the base, e.g. --baseline-ref origin/main".to_string()
         })?,
     };
-    let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
-    let mut note = |line: &str| progress.note(line);
-    Ok(Baseline::checkout(config, given, &reference, &mut note))
+    BaseRef::parse(&reference)
+        .map(Some)
+        .map_err(|err| format!("--baseline-ref {err}"))
 }
 
 /// `pull_request.base.sha` from the GitHub event payload (read once, size-capped, by the GitHub

@@ -9,6 +9,7 @@ pub mod check;
 pub mod comment;
 pub mod compare;
 pub mod config;
+mod output_paths;
 mod progress;
 pub mod report;
 pub mod run;

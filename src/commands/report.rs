@@ -75,8 +75,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        fs::create_dir_all(dir)
-            .map_err(|err| format!("could not create {}: {err}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|err| {
+            format!(
+                "could not write {}: cannot make the folder {}: {err}",
+                path.display(),
+                dir.display()
+            )
+        })?;
     }
     results::write_atomic(path, bytes)
         .map_err(|err| format!("could not write {}: {err}", path.display()))

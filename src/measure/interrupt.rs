@@ -3,16 +3,11 @@
 //! running. SIGHUP is the terminal closing or an SSH session dropping: the same request to stop
 //! (unless memgate was started ignoring it, as `nohup` does).
 //!
-//! Code that runs other children (setup steps, git) asks [`requested`] between steps, and runs
-//! each child through [`output_bounded`], which ends it at a timeout or when a signal comes.
+//! Code that runs other children (setup steps, git: `suite/child.rs`) asks [`stop_signal`]
+//! between steps and while it waits, and ends the child when a signal has come.
 
-use std::io::{self, Read};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 /// The signals that ask memgate to stop.
 pub const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
@@ -63,112 +58,53 @@ pub fn received() -> Option<i32> {
     }
 }
 
-/// Whether memgate was asked to stop: the check to make between two steps of any work (and the
-/// end of that work with exit 2 when it was).
-pub fn requested() -> Option<i32> {
-    received()
-}
+/// A terminating signal as the handler itself saw it, at delivery (0: none).
+static DELIVERED: AtomicI32 = AtomicI32::new(0);
+static RECORD: Once = Once::new();
 
-/// Why [`output_bounded`] gave no output.
-#[derive(Debug, thiserror::Error)]
-pub enum Stopped {
-    #[error("could not start it: {0}")]
-    Start(io::Error),
-    #[error("it was still running after {}; it was stopped", crate::units::format_duration(*.0))]
-    TimedOut(Duration),
-    #[error("memgate was interrupted (signal {0}); it was stopped")]
-    Interrupted(i32),
-}
-
-/// Runs `command` as [`Command::output`] does (stdin closed, stdout and stderr captured), but
-/// ends it, with everything it started, after `timeout` or as soon as memgate receives SIGINT,
-/// SIGTERM or SIGHUP ([`install`] must have been called for those). The child leads a process
-/// group of its own, which is what is killed; it also dies with memgate (see
-/// [`super::spawn::die_with_parent`]).
-pub fn output_bounded(command: &mut Command, timeout: Duration) -> Result<Output, Stopped> {
-    let deadline = Instant::now() + timeout;
-    output_until(command, || {
-        if let Some(signal) = received() {
-            Some(Stopped::Interrupted(signal))
-        } else if Instant::now() >= deadline {
-            Some(Stopped::TimedOut(timeout))
-        } else {
-            None
-        }
-    })
-}
-
-/// [`output_bounded`] with the reason to stop asked of `stop` every 20 ms, until the child has
-/// exited and its output ended (a process it left running may hold its pipes: that is waited for
-/// too, and stopped the same way).
-fn output_until(
-    command: &mut Command,
-    mut stop: impl FnMut() -> Option<Stopped>,
-) -> Result<Output, Stopped> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    super::spawn::die_with_parent(command);
-    let mut child = command.spawn().map_err(Stopped::Start)?;
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let mut exited = None;
-    loop {
-        if exited.is_none() {
-            match child.try_wait() {
-                Ok(status) => exited = status,
-                Err(err) => return Err(end(&mut child, Stopped::Start(err))),
+/// [`install`], and for every terminating signal it handles (whichever those are), a second
+/// action that records the signal in the handler itself. [`received`] sees a signal once the
+/// signal thread has run, which on a busy machine can be after a short run ended and the next
+/// began; [`stop_signal`] sees it as soon as it is delivered, so that the suite's checks between
+/// runs and at the end do not miss it.
+pub fn install_recording() {
+    install();
+    RECORD.call_once(|| {
+        for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT, libc::SIGTERM] {
+            if !handled(signal) {
+                continue;
             }
+            // SAFETY: the action is one atomic store, which is async-signal-safe.
+            let _ = unsafe {
+                signal_hook::low_level::register(signal, move || {
+                    DELIVERED.store(signal, Ordering::SeqCst);
+                })
+            };
         }
-        if let Some(status) = exited
-            && stdout.is_finished()
-            && stderr.is_finished()
-        {
-            return Ok(Output {
-                status,
-                stdout: stdout.join().unwrap_or_default(),
-                stderr: stderr.join().unwrap_or_default(),
-            });
-        }
-        if let Some(reason) = stop() {
-            return Err(end(&mut child, reason));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    });
+}
+
+/// Whether `signal` has a handler (not the default action, not ignored).
+fn handled(signal: libc::c_int) -> bool {
+    // SAFETY: an all-zero sigaction is a valid value to be overwritten.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: with a null new action, sigaction(2) only writes the current one into `current`.
+    let read = unsafe { libc::sigaction(signal, std::ptr::null(), &mut current) } == 0;
+    read && current.sa_sigaction != libc::SIG_DFL && current.sa_sigaction != libc::SIG_IGN
+}
+
+/// The terminating signal that asked memgate to stop, if any: as delivered (after
+/// [`install_recording`]), else as the signal thread recorded it.
+pub fn stop_signal() -> Option<i32> {
+    match DELIVERED.load(Ordering::SeqCst) {
+        0 => received(),
+        signal => Some(signal),
     }
-}
-
-/// Kills the child's process group (the group lives on, and keeps its id, while any member does)
-/// and reaps the child; its readers are left to end with the pipes (a process that left the group
-/// may still hold them, and is not waited for).
-fn end(child: &mut Child, reason: Stopped) -> Stopped {
-    // SAFETY: kill(2) on the process group the child leads (its pid, negated).
-    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-    let _ = child.kill();
-    let _ = child.wait();
-    reason
-}
-
-fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut bytes);
-        }
-        bytes
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sh(script: &str) -> Command {
-        let mut command = Command::new("sh");
-        command.args(["-c", script]);
-        command
-    }
 
     /// Run under `nohup`, memgate must not stop at SIGHUP.
     #[test]
@@ -187,62 +123,5 @@ mod tests {
         };
         assert!(!ignored.contains(&libc::SIGHUP), "{ignored:?}");
         assert!(default.contains(&libc::SIGHUP), "{default:?}");
-    }
-
-    #[test]
-    fn output_is_captured_as_command_output_captures_it() {
-        let output = output_bounded(
-            &mut sh("echo out; echo err >&2; exit 3"),
-            Duration::from_secs(60),
-        )
-        .unwrap();
-        assert_eq!(output.stdout, b"out\n");
-        assert_eq!(output.stderr, b"err\n");
-        assert_eq!(output.status.code(), Some(3));
-    }
-
-    /// Runs `script` (`PIDS` in it: a file to write pids to, one a line) until it has written
-    /// them, then stops it; returns how it ended and the pids still running after the stop.
-    fn stopped_once_pids_are_written(script: &str) -> (Result<Output, Stopped>, Vec<u32>) {
-        let dir = tempfile::tempdir().unwrap();
-        let pids = dir.path().join("pids");
-        let script = script.replace("PIDS", &pids.display().to_string());
-        let result = output_until(&mut sh(&script), || {
-            pids.exists().then_some(Stopped::Interrupted(libc::SIGTERM))
-        });
-        let left = std::fs::read_to_string(&pids)
-            .unwrap()
-            .lines()
-            .map(|pid| pid.trim().parse().unwrap())
-            .filter(|&pid| !crate::testing::ends_soon(pid))
-            .collect();
-        (result, left)
-    }
-
-    #[test]
-    fn a_stop_ends_the_child_and_what_it_started() {
-        // The shell starts a grandchild in the background and waits: both must end.
-        let script = "sleep 60 & echo $! > PIDS.tmp; echo $$ >> PIDS.tmp; mv PIDS.tmp PIDS; wait";
-        let (result, left) = stopped_once_pids_are_written(script);
-        assert!(matches!(result, Err(Stopped::Interrupted(libc::SIGTERM))));
-        assert!(left.is_empty(), "still running: {left:?}");
-    }
-
-    /// A setup step that starts a server in the background and exits: the server holds the
-    /// step's output open, and is stopped with the rest.
-    #[test]
-    fn what_the_child_left_holding_its_output_is_stopped_too() {
-        let script = "sleep 60 & echo $! > PIDS.tmp; mv PIDS.tmp PIDS";
-        let (result, left) = stopped_once_pids_are_written(script);
-        assert!(matches!(result, Err(Stopped::Interrupted(_))), "{result:?}");
-        assert!(left.is_empty(), "still running: {left:?}");
-    }
-
-    #[test]
-    fn a_timeout_is_named_with_its_duration() {
-        let result = output_bounded(&mut sh("sleep 60"), Duration::from_millis(50));
-        let err = result.unwrap_err();
-        assert!(matches!(err, Stopped::TimedOut(_)));
-        assert!(err.to_string().contains("still running after"), "{err}");
     }
 }

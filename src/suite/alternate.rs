@@ -1,6 +1,8 @@
 //! One benchmark's runs: `warmup + runs` attempts, and with a base, base and head alternating run
 //! by run (ABAB…) so that drift of a shared machine falls on both sides alike. Warm-ups are not
-//! stored; a crashed run is, and ends its side; an interrupted run ends the benchmark.
+//! stored; a crashed run is, and ends its side; an interrupted run ends the benchmark, and so does
+//! a terminating signal to memgate seen between runs (the benchmark is then an error that says
+//! how many of its runs were done).
 
 use crate::config::ResolvedBenchmark;
 use crate::gate::verdict;
@@ -59,13 +61,23 @@ impl<'a> Runs<'a> {
             .any(|run| matches!(run.ending(), Ending::Interrupted(_)))
     }
 
-    /// The side's result from its runs, judged against its budget.
-    fn finish(self) -> BenchmarkResult {
+    /// The side's result from its runs, judged against its budget. When memgate was `stopped`
+    /// by a signal before this side had all its `planned` runs, an error that says so, without
+    /// the runs: a part of the runs is no verdict, and a comparison would judge them again.
+    fn finish(self, stopped: Option<i32>, planned: u32) -> BenchmarkResult {
         let benchmark = self.benchmark;
         if let Some(err) = &self.failed {
             // The command could not even start (e.g. `argv` names a missing program): an error
             // of that benchmark, not of memgate.
             return BenchmarkResult::not_run(plan::subject(benchmark), err.to_string());
+        }
+        if let Some(signal) = stopped.filter(|_| !self.done) {
+            let reason = format!(
+                "stopped after {} of {planned} runs: memgate {}",
+                self.runs.len(),
+                Ending::Interrupted(signal)
+            );
+            return BenchmarkResult::not_run(plan::subject(benchmark), reason);
         }
         let subject = Subject {
             config_line: Some(benchmark.budget_line.unwrap_or(benchmark.line)),
@@ -100,9 +112,14 @@ pub(super) fn alternate<E>(
         .chain([Runs::new(Side::Head, head.benchmark, head.spec.clone())])
         .collect();
     let total = head.warmup + head.runs;
-    for attempt in 0..total {
+    let mut stopped = None;
+    'attempts: for attempt in 0..total {
         let warmup = attempt < head.warmup;
         for runs in sides.iter_mut().filter(|runs| !runs.done) {
+            stopped = measure.stop_signal();
+            if stopped.is_some() {
+                break 'attempts;
+            }
             on_event(Event::RunStarted {
                 index,
                 name: &runs.benchmark.name,
@@ -117,8 +134,11 @@ pub(super) fn alternate<E>(
             break;
         }
     }
-    let interrupted = sides.iter().any(Runs::interrupted);
-    let mut results: Vec<BenchmarkResult> = sides.into_iter().map(Runs::finish).collect();
+    let interrupted = stopped.is_some() || sides.iter().any(Runs::interrupted);
+    let mut results: Vec<BenchmarkResult> = sides
+        .into_iter()
+        .map(|runs| runs.finish(stopped, head.runs))
+        .collect();
     let head = results.pop().expect("the head side");
     Ok(Alternated {
         head,

@@ -8,8 +8,36 @@ use crate::config::{self, Config};
 use crate::gate::compare;
 use crate::results::{self, BaselineInfo, Results};
 
-use super::setup::{self, config_folder};
-use super::worktree::Worktree;
+use super::setup::{self, SetupError, config_folder};
+use super::worktree::{BaseRef, GitError, Worktree};
+
+/// memgate was told to stop while it prepared the base (git, or the base's setup); nothing was
+/// measured.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted while preparing the base ({0}); nothing was measured")]
+pub struct BaseInterrupted(String);
+
+/// Why the base could not be prepared.
+enum NoBase {
+    /// A reason to gate on budgets alone.
+    Reason(String),
+    Interrupted(BaseInterrupted),
+}
+
+impl From<String> for NoBase {
+    fn from(reason: String) -> Self {
+        Self::Reason(reason)
+    }
+}
+
+impl From<GitError> for NoBase {
+    fn from(err: GitError) -> Self {
+        match err {
+            GitError::Failed(reason) => Self::Reason(reason),
+            GitError::Interrupted => Self::Interrupted(BaseInterrupted("git".into())),
+        }
+    }
+}
 
 /// The baseline of a suite.
 #[derive(Debug)]
@@ -50,23 +78,25 @@ impl Baseline {
 
     /// `--baseline-ref`: checks out `reference` (the REF `given`, or the pull request's base),
     /// loads its memgate.yml and runs its setup. Any failure is a reason to gate on budgets
-    /// alone, which a note says, never a failure of the gate.
+    /// alone, which a note says, never a failure of the gate; a terminating signal to memgate
+    /// ends the run.
     pub fn checkout(
         head: &Config,
         given: Option<&str>,
-        reference: &str,
+        reference: &BaseRef,
         note: &mut dyn FnMut(&str),
-    ) -> Self {
+    ) -> Result<Self, BaseInterrupted> {
         match BaseSide::prepare(head, reference, note) {
-            Ok(side) => Self::Ref(side),
-            Err(reason) => {
+            Ok(side) => Ok(Self::Ref(side)),
+            Err(NoBase::Interrupted(err)) => Err(err),
+            Err(NoBase::Reason(reason)) => {
                 note(&format!(
                     "warning: no baseline ({reason}); gating on budgets alone"
                 ));
-                Self::Missing {
+                Ok(Self::Missing {
                     source: format!("ref:{}", given.unwrap_or_default()),
                     reason,
-                }
+                })
             }
         }
     }
@@ -121,7 +151,11 @@ impl BaseSide {
     }
 
     /// Checks out the base, loads its memgate.yml and runs its setup.
-    fn prepare(head: &Config, reference: &str, note: &mut dyn FnMut(&str)) -> Result<Self, String> {
+    fn prepare(
+        head: &Config,
+        reference: &BaseRef,
+        note: &mut dyn FnMut(&str),
+    ) -> Result<Self, NoBase> {
         let head_config = head
             .path
             .canonicalize()
@@ -134,11 +168,16 @@ impl BaseSide {
             .map_err(|_| "the config is outside the git repository".to_string())?;
         let base_config_path = worktree.dir().join(relative);
         if !base_config_path.exists() {
-            return Err(format!("{reference} has no {}", relative.display()));
+            return Err(format!("{reference} has no {}", relative.display()).into());
         }
         let config = config::load(&base_config_path)
             .map_err(|errors| format!("{reference}'s config is invalid:\n{errors}"))?;
-        setup::run(&config, note).map_err(|err| format!("{reference}: {err}"))?;
+        setup::run(&config, note).map_err(|err| match err {
+            SetupError::Interrupted { step } => {
+                NoBase::Interrupted(BaseInterrupted(format!("its setup step `{step}`")))
+            }
+            err => NoBase::Reason(format!("{reference}: {err}")),
+        })?;
         Ok(Self {
             config,
             sha: worktree.sha().to_string(),

@@ -5,12 +5,19 @@
 //! pass a fake that spawns nothing) and tells its caller what happens through [`Event`]s, so that
 //! the command decides what to print and what to write. The parts, one job each: `plan`
 //! (selection, shards and run specs), `setup` (the `setup:` steps), `baseline` (none, a file, a
-//! ref measured in a `worktree`, or missing), `alternate` (the ABAB runs of one benchmark).
+//! ref measured in a `worktree`, or missing), `alternate` (the ABAB runs of one benchmark),
+//! `child` (setup steps and git: a timeout, and killed when memgate is told to stop).
+//!
+//! A terminating signal to memgate (Ctrl-C, SIGTERM, …) ends a run through the measurement; the
+//! suite also asks [`Measure::stop_signal`] before every run and every benchmark, and once at the
+//! end, so that a signal that came between runs (or with a run too short for the watchdog to
+//! see it) stops the suite as well.
 //!
 //! [`measure::measure`]: crate::measure::measure
 
 mod alternate;
 mod baseline;
+mod child;
 mod plan;
 pub mod setup;
 mod shard;
@@ -22,14 +29,20 @@ use crate::config::Config;
 use crate::measure::{MeasureError, Measurement, RunSpec};
 use crate::results::{Environment, Method, Results, timestamp};
 
-pub use baseline::{BaseSide, Baseline};
+pub use baseline::{BaseInterrupted, BaseSide, Baseline};
 pub use plan::{Plan, Planned, SelectError, Selection};
 pub use setup::SetupError;
 pub use shard::Shard;
+pub use worktree::BaseRef;
 
 /// How one run is measured: [`crate::measure::measure`], or in tests a fake.
 pub trait Measure {
     fn measure(&mut self, spec: &RunSpec) -> Result<Measurement, MeasureError>;
+
+    /// The terminating signal memgate received, if any: no further run starts.
+    fn stop_signal(&self) -> Option<i32> {
+        crate::measure::interrupt::stop_signal()
+    }
 }
 
 impl<F> Measure for F
@@ -74,7 +87,8 @@ pub enum Event<'a> {
 pub struct Finished {
     /// The head's results: every benchmark that ran, judged and compared.
     pub results: Results,
-    /// A run was interrupted (Ctrl-C, SIGTERM): the suite stopped after that benchmark.
+    /// memgate was told to stop (Ctrl-C, SIGTERM, …), in a run or between runs: the suite
+    /// stopped after that benchmark, or had run them all when the signal came at the end.
     pub interrupted: bool,
 }
 
@@ -93,7 +107,14 @@ pub fn run<E>(
     let mut results = head;
     let mut base_results = baseline.side().map(|side| side.empty_results(&results));
     let mut method_known = false;
+    let stopped = |results| Finished {
+        results,
+        interrupted: true,
+    };
     for (index, planned) in plan.benchmarks.iter().enumerate() {
+        if measure.stop_signal().is_some() {
+            return Ok(stopped(results));
+        }
         let name = &planned.benchmark.name;
         on_event(Event::BenchmarkStarted { index, name })?;
         let base = baseline
@@ -115,15 +136,12 @@ pub fn run<E>(
             results: &results,
         })?;
         if ran.interrupted {
-            return Ok(Finished {
-                results,
-                interrupted: true,
-            });
+            return Ok(stopped(results));
         }
     }
     Ok(Finished {
+        interrupted: measure.stop_signal().is_some(),
         results,
-        interrupted: false,
     })
 }
 

@@ -1,13 +1,19 @@
 //! The `setup:` steps of a config: run once, in order, before any benchmark, each through `sh -c`
-//! in the config's folder with memgate's tokens hidden, as the benchmarks are.
+//! in the config's folder with memgate's tokens hidden, as the benchmarks are. A step has
+//! [`SETUP_TIMEOUT`], and a terminating signal to memgate ends it (`child`).
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
-use std::time::Instant;
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::measure::spawn;
+
+use super::child::{self, ChildError, OnSignal};
+
+/// How long one setup step may run (README, "Setup"): long enough for a cold dependency install,
+/// short of a CI job's own limit, so that a hung step fails as itself.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// A setup step that did not succeed; the run stops before any benchmark.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +27,11 @@ pub enum SetupError {
         status: ExitStatus,
         output: String,
     },
+    #[error("setup step `{step}` timed out after {} and was killed", humantime::format_duration(*after))]
+    TimedOut { step: String, after: Duration },
+    /// memgate received a terminating signal; the step was killed.
+    #[error("interrupted during setup step `{step}`; nothing was measured")]
+    Interrupted { step: String },
 }
 
 /// Runs each step of `config`'s `setup`; the first failure stops the run with its output. Notes
@@ -31,15 +42,16 @@ pub fn run(config: &Config, note: &mut dyn FnMut(&str)) -> Result<(), SetupError
         note(&format!("setup: {step}"));
         let started = Instant::now();
         let mut command = std::process::Command::new("sh");
-        command
-            .args(["-c", step])
-            .current_dir(&folder)
-            .stdin(Stdio::null());
-        spawn::hide_tokens(&mut command);
-        let output = command.output().map_err(|source| SetupError::Start {
-            step: step.clone(),
-            source,
-        })?;
+        command.args(["-c", step]).current_dir(&folder);
+        let step_error = |err| {
+            let step = step.clone();
+            match err {
+                ChildError::Start(source) => SetupError::Start { step, source },
+                ChildError::TimedOut(after) => SetupError::TimedOut { step, after },
+                ChildError::Interrupted(_) => SetupError::Interrupted { step },
+            }
+        };
+        let output = child::run(command, SETUP_TIMEOUT, OnSignal::Kill).map_err(step_error)?;
         if !output.status.success() {
             return Err(SetupError::Failed {
                 step: step.clone(),

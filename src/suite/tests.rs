@@ -289,6 +289,87 @@ fn an_interrupted_run_stops_the_suite_with_the_results_so_far() {
     assert_eq!(a[0].runs.last().unwrap().interrupted, Some(libc::SIGINT));
 }
 
+/// The fake, with memgate told to stop (SIGTERM) once `after` runs were measured: a signal that
+/// came between runs, which no run saw.
+struct StopsAfter<'a> {
+    calls: &'a mut Vec<String>,
+    after: usize,
+}
+
+impl Measure for StopsAfter<'_> {
+    fn measure(&mut self, spec: &RunSpec) -> Result<Measurement, MeasureError> {
+        fake(self.calls)(spec)
+    }
+
+    fn stop_signal(&self) -> Option<i32> {
+        (self.calls.len() >= self.after).then_some(libc::SIGTERM)
+    }
+}
+
+fn run_until_stopped(head: &Config, baseline: &Baseline, after: usize) -> (Vec<String>, Finished) {
+    let mut calls = Vec::new();
+    let measure = StopsAfter {
+        calls: &mut calls,
+        after,
+    };
+    let finished = run(&plan(head), baseline, self::head(), measure, |_| {
+        Ok::<(), ()>(())
+    })
+    .expect("no event fails");
+    (calls, finished)
+}
+
+#[test]
+fn a_signal_between_runs_starts_no_further_run_and_says_so() {
+    let head = config(&benchmarks(&[("a", "head-a"), ("b", "head-b")]));
+    let baseline = base_side(&[("a", "base-a"), ("b", "base-b")]);
+    // Base warm-up, head warm-up, base run 1, head run 1; then the signal.
+    let (calls, finished) = run_until_stopped(&head, &baseline, 4);
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert!(finished.interrupted);
+    let a = &finished.results.benchmarks[..];
+    assert_eq!(a.len(), 1, "nothing of b");
+    assert_eq!(a[0].status, Status::Error);
+    assert_eq!(
+        a[0].reason.as_deref(),
+        Some("stopped after 1 of 2 runs: memgate was interrupted by SIGTERM")
+    );
+    assert!(a[0].runs.is_empty(), "a part of the runs is no verdict");
+
+    // During the warm-ups.
+    let (calls, finished) = run_until_stopped(&head, &baseline, 1);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let a = &finished.results.benchmarks[0];
+    assert_eq!(a.status, Status::Error);
+    assert!(
+        a.reason
+            .as_deref()
+            .unwrap()
+            .starts_with("stopped after 0 of 2 runs")
+    );
+}
+
+#[test]
+fn a_signal_between_benchmarks_or_after_the_last_stops_the_suite() {
+    let head = config(&benchmarks(&[("a", "head-a"), ("b", "head-b")]));
+    // a's warm-up and 2 runs, then the signal: a stands as judged, b never starts.
+    let (calls, finished) = run_until_stopped(&head, &Baseline::None, 3);
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(finished.interrupted);
+    assert_eq!(finished.results.benchmarks.len(), 1);
+    assert_eq!(finished.results.benchmarks[0].status, Status::Pass);
+
+    // After the last run of the last benchmark: every result, and still interrupted.
+    let (calls, finished) = run_until_stopped(&head, &Baseline::None, 6);
+    assert_eq!(calls.len(), 6, "{calls:?}");
+    assert!(finished.interrupted);
+    assert_eq!(finished.results.benchmarks.len(), 2);
+
+    // No signal: not interrupted.
+    let (_, finished) = run_until_stopped(&head, &Baseline::None, usize::MAX);
+    assert!(!finished.interrupted);
+}
+
 #[test]
 fn an_event_that_fails_stops_the_suite_with_its_error() {
     let head = config(&benchmarks(&[("a", "head-a"), ("b", "head-b")]));
