@@ -1,8 +1,11 @@
 //! JUnit XML for CI test reporters: one testcase per benchmark, failures and errors with the
 //! reason. quick-junit (from the nextest project) does the XML and its escaping.
 
+use std::time::Duration;
+
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use crate::report::escape::xml_chars;
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{Results, Status};
 use crate::units::format_size;
@@ -28,21 +31,18 @@ fn test_case(benchmark: &BenchmarkView) -> TestCase {
             };
             let mut status = TestCaseStatus::non_success(kind);
             if let TestCaseStatus::NonSuccess { message, .. } = &mut status {
-                *message = benchmark.reason.map(Into::into);
+                *message = benchmark.reason.map(|reason| xml_chars(reason).into());
             }
             status
         }
     };
-    let mut case = TestCase::new(benchmark.name, status);
+    let mut case = TestCase::new(xml_chars(benchmark.name), status);
     case.set_classname("memgate");
-    case.set_time(std::time::Duration::from_secs_f64(
-        benchmark
-            .runs
-            .iter()
-            .map(|r| r.duration_secs)
-            .sum::<f64>()
-            .max(0.0),
-    ));
+    let secs = benchmark.runs.iter().map(|r| r.duration_secs).sum::<f64>();
+    // A results file can hold any duration; one that no `Duration` holds leaves the time out.
+    if let Ok(time) = Duration::try_from_secs_f64(secs.max(0.0)) {
+        case.set_time(time);
+    }
     let mut out = format!(
         "peak {} steady {} ({})",
         format_size(benchmark.figures.peak_bytes),
@@ -52,6 +52,43 @@ fn test_case(benchmark: &BenchmarkView) -> TestCase {
     if let Some(reason) = benchmark.reason {
         out.push_str(&format!(": {reason}"));
     }
-    case.set_system_out(out);
+    case.set_system_out(xml_chars(&out));
     case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{benchmark, results, run};
+    use serde_json::json;
+
+    fn parsed_names(xml: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(xml).expect("the JUnit XML parses");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| n.attribute("name").unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_duration_no_duration_holds_leaves_the_time_out() {
+        let mut long = run(&[(1.0, 10)]);
+        long["duration_secs"] = json!(1e308);
+        let b = benchmark("slow", vec![long.clone(), long], json!({}));
+        let xml = render(&results(vec![b]));
+        assert_eq!(parsed_names(&xml), ["slow"]);
+        assert!(!xml.contains("time=\"inf"), "{xml}");
+    }
+
+    #[test]
+    fn noncharacters_in_names_and_reasons_still_make_xml() {
+        let b = benchmark(
+            "a\u{FFFF}b\u{FFFE}",
+            vec![run(&[(1.0, 10)])],
+            json!({"status": "error", "reason": "no \u{FFFF} here"}),
+        );
+        let xml = render(&results(vec![b]));
+        assert_eq!(parsed_names(&xml), ["a\u{FFFD}b\u{FFFD}"]);
+        assert!(xml.contains("no \u{FFFD} here"), "{xml}");
+    }
 }

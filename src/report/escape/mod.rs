@@ -122,6 +122,12 @@ pub fn html_block(text: &str) -> String {
         .join("\n")
 }
 
+/// Text XML 1.0 can hold: U+FFFE and U+FFFF (which JSON can carry) become U+FFFD. quick-junit
+/// drops the control characters XML cannot hold, not these.
+pub fn xml_chars(text: &str) -> String {
+    text.replace(['\u{FFFE}', '\u{FFFF}'], "\u{FFFD}")
+}
+
 /// A Markdown code span that holds `text` whatever backticks it has (the fence is longer than any
 /// run of backticks in it). No HTML, mention or reference is read inside a code span; in a table
 /// cell a `|` is still a cell boundary unless escaped, so `in_table` escapes it.
