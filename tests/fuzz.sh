@@ -18,7 +18,7 @@ seconds=${MEMGATE_FUZZ_SECONDS:-60}
 # instrumentation); -Zsanitizer=address would need nightly. The targets are safe Rust: what they
 # look for is panics and broken promises. Debug assertions on, so an overflow is a crash too.
 flags=(--sanitizer none --debug-assertions
-  --target-dir "${MEMGATE_FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/memgate/fuzz-target}")
+  --target-dir "${MEMGATE_FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/memgate/fuzz-target}")
 version=0.13.2
 if [[ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $version" ]]; then
   cargo install cargo-fuzz --locked --version "$version"
