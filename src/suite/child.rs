@@ -120,29 +120,16 @@ fn kill_group(pid: u32) {
 /// is kept across `exec`, not inherited by the child's own children: the session and the
 /// descendant walk catch those while memgate lives.
 fn isolate(command: &mut Command) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: getpid has no preconditions; read before the fork, in the parent.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: setsid, prctl, getppid and _exit are async-signal-safe and touch no memory of the
-    // parent.
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
     unsafe {
-        command.pre_exec(move || {
+        command.pre_exec(|| {
             if libc::setsid() < 0 {
                 return Err(io::Error::last_os_error());
-            }
-            #[cfg(target_os = "linux")]
-            {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                // memgate died between the fork and the prctl: no signal will come.
-                if libc::getppid() != parent {
-                    libc::_exit(1);
-                }
             }
             Ok(())
         });
     }
+    crate::measure::spawn::die_with_parent(command);
 }
 
 #[cfg(test)]
