@@ -193,7 +193,7 @@ check "release commit: host/VERSION and host/checksums.txt" bash -c \
   "grep -qx '$version' '$work/clone/host/VERSION' && grep -q '$good_sum  $asset' '$work/clone/host/checksums.txt'"
 check "release commit: the new action.yml passes the Actions metadata schema" bash -c \
   "'${MEMGATE_CONTAINER_LINT_VENV:-target/container-lint}/bin/check-jsonschema' --builtin-schema vendor.github-actions '$work/clone/action.yml' >/dev/null"
-(cd "$work/clone" && git checkout -q -- . && rm -f host/VERSION host/checksums.txt)
+(cd "$work/clone" && git reset -q --hard && git clean -qfd)
 refused "release commit: an image by tag, not digest, refused" \
   release_commit "$version" ghcr.io/acme/memgate:latest "$work/SHA256SUMS"
 refused "release commit: an image reference with a newline refused" \
@@ -203,7 +203,8 @@ refused "release commit: a checksum line naming another file refused" \
   release_commit "$version" "ghcr.io/acme/memgate@sha256:$digest" "$work/BADSUMS"
 refused "release commit: a version that is not X.Y.Z refused" \
   release_commit "1.0.0; rm -rf /" "ghcr.io/acme/memgate@sha256:$digest" "$work/SHA256SUMS"
-check "release commit: nothing changed by the refused ones" bash -c "cd '$work/clone' && git diff --quiet"
+check "release commit: nothing changed by the refused ones" bash -c \
+  "cd '$work/clone' && git diff --quiet HEAD && test -z \"\$(git status --porcelain)\""
 
 # --- 4. the image as a pull brings it ----------------------------------------------------------
 log "the image as a pull brings it: docker save | gzip, docker load, start"
