@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Validates the example workflows (examples/workflows/*.yml) without the network:
+# Validates the example workflows (examples/workflows/*.yml), the release workflow
+# (.github/workflows/*.yml) and the host-mode action (host/action.yml) without the network:
 #   - check-jsonschema against the GitHub Actions workflow schema from SchemaStore, which it
 #     bundles (`--builtin-schema vendor.github-workflows`);
 #   - zizmor's security audits (template injection, artifact poisoning, excessive permissions,
@@ -19,7 +20,7 @@ if [[ ! -x $venv/bin/check-jsonschema || ! -x $venv/bin/zizmor ]]; then
     'check-jsonschema==0.39.0' 'zizmor==1.32.0'
 fi
 
-if (($#)); then files=("$@"); else files=(examples/workflows/*.yml); fi
+if (($#)); then files=("$@"); else files=(examples/workflows/*.yml .github/workflows/*.yml); fi
 
 # A file that is not a valid workflow must fail, or the check proves nothing.
 bad=$(mktemp --suffix=.yml)
@@ -31,5 +32,8 @@ if "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$bad" 
 fi
 
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${files[@]}"
-"$venv/bin/zizmor" --offline --strict-collection --no-progress --quiet "${files[@]}"
-echo "workflows_check: ${#files[@]} workflow(s) valid and clean"
+# zizmor audits actions as well as workflows: the composite host-mode action's steps too.
+actions=()
+if ((!$#)); then actions=(host/action.yml); fi
+"$venv/bin/zizmor" --offline --strict-collection --no-progress --quiet "${files[@]}" "${actions[@]}"
+echo "workflows_check: ${#files[@]} workflow(s) valid and clean${actions:+, and ${actions[*]} clean}"

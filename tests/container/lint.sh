@@ -31,5 +31,5 @@ if "$venv/bin/hadolint" "$bad/Dockerfile" >/dev/null 2>&1; then
 fi
 
 "$venv/bin/hadolint" Dockerfile tests/container/*.Dockerfile
-"$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
-echo "container lint: Dockerfile clean (hadolint $("$venv/bin/hadolint" --version | awk '{print $NF}')), action.yml valid"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml host/action.yml
+echo "container lint: Dockerfile clean (hadolint $("$venv/bin/hadolint" --version | awk '{print $NF}')), action.yml and host/action.yml valid"
