@@ -19,7 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-IMAGE=${MEMGATE_TEST_IMAGE:-memgate-action:test}
+# Tagged as the release names the published image (docs/release.md), so that what runs here is
+# what a released action.yml's `docker://` reference runs.
+IMAGE=${MEMGATE_TEST_IMAGE:-ghcr.io/memgate/memgate:$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)}
 MAX_IMAGE_BYTES=$((250 * 1000 * 1000))
 TOKEN=ghs_containerTestToken0123456789abcdef
 started=$SECONDS

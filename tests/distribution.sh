@@ -18,7 +18,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-IMAGE=${MEMGATE_TEST_IMAGE:-memgate-action:test}
+# Tagged as the release names the published image (docs/release.md), so that what runs here is
+# what a released action.yml's `docker://` reference runs.
+IMAGE=${MEMGATE_TEST_IMAGE:-ghcr.io/memgate/memgate:$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)}
 MAX_BINARY_BYTES=$((15 * 1000 * 1000))
 started=$SECONDS
 failures=0
