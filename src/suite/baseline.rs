@@ -17,11 +17,21 @@ use super::worktree::{BaseRef, GitError, Worktree};
 #[error("interrupted while preparing the base ({0}); nothing was measured")]
 pub struct BaseInterrupted(String);
 
+/// Why `--baseline-ref` stops memgate before anything is measured (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BaseError {
+    #[error(transparent)]
+    Interrupted(#[from] BaseInterrupted),
+    /// The ref names nothing in a full clone: a typo, which budgets alone would hide.
+    #[error("--baseline-ref {0}")]
+    UnknownRef(String),
+}
+
 /// Why the base could not be prepared.
 enum NoBase {
     /// A reason to gate on budgets alone.
     Reason(String),
-    Interrupted(BaseInterrupted),
+    Stop(BaseError),
 }
 
 impl From<String> for NoBase {
@@ -34,7 +44,8 @@ impl From<GitError> for NoBase {
     fn from(err: GitError) -> Self {
         match err {
             GitError::Failed(reason) => Self::Reason(reason),
-            GitError::Interrupted => Self::Interrupted(BaseInterrupted("git".into())),
+            GitError::UnknownRef(reason) => Self::Stop(BaseError::UnknownRef(reason)),
+            GitError::Interrupted => Self::Stop(BaseInterrupted("git".into()).into()),
         }
     }
 }
@@ -77,21 +88,21 @@ impl Baseline {
     }
 
     /// `--baseline-ref`: checks out `reference` (the REF `given`, or the pull request's base),
-    /// loads its memgate.yml and runs its setup. Any failure is a reason to gate on budgets
-    /// alone, which a note says, never a failure of the gate; a terminating signal to memgate
-    /// ends the run.
+    /// loads its memgate.yml and runs its setup. A failure is a reason to gate on budgets
+    /// alone, which a note says, never a failure of the gate; but a ref that names nothing in a
+    /// full clone, and a terminating signal to memgate, end the run.
     pub fn checkout(
         head: &Config,
         given: Option<&str>,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
-    ) -> Result<Self, BaseInterrupted> {
+    ) -> Result<Self, BaseError> {
         match BaseSide::prepare(head, reference, note) {
             Ok(side) => Ok(Self::Ref(side)),
-            Err(NoBase::Interrupted(err)) => Err(err),
+            Err(NoBase::Stop(err)) => Err(err),
             Err(NoBase::Reason(reason)) => {
                 note(&format!(
-                    "warning: no baseline ({reason}); gating on budgets alone"
+                    "warning: no baseline: {reason}; gating on budgets alone"
                 ));
                 Ok(Self::Missing {
                     source: format!("ref:{}", given.unwrap_or_default()),
@@ -174,7 +185,7 @@ impl BaseSide {
             .map_err(|errors| format!("{reference}'s config is invalid:\n{errors}"))?;
         setup::run(&config, note).map_err(|err| match err {
             SetupError::Interrupted { step } => {
-                NoBase::Interrupted(BaseInterrupted(format!("its setup step `{step}`")))
+                NoBase::Stop(BaseInterrupted(format!("its setup step `{step}`")).into())
             }
             err => NoBase::Reason(format!("{reference}: {err}")),
         })?;

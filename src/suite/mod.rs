@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::measure::{MeasureError, Measurement, RunSpec};
 use crate::results::{Environment, Method, Results, timestamp};
 
-pub use baseline::{BaseInterrupted, BaseSide, Baseline};
+pub use baseline::{BaseError, BaseInterrupted, BaseSide, Baseline};
 pub use plan::{Plan, Planned, SelectError, Selection};
 pub use setup::SetupError;
 pub use shard::Shard;
