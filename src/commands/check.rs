@@ -13,7 +13,7 @@ use crate::github::{self, Publish, workflow::Group};
 use crate::measure::{self, interrupt};
 use crate::report::terminal;
 use crate::results::Results;
-use crate::suite::{self, BaseRef, Baseline, Event, Plan, Selection};
+use crate::suite::{self, BaseRef, Baseline, Event, HeadTree, Plan, Selection};
 
 use super::output_paths;
 use super::progress::Progress;
@@ -31,7 +31,11 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         tags: args.tags.clone(),
         shard: args.shard,
     };
-    let plan = Plan::new(&config, &selection, args.runs, args.method.into()).map_err(message)?;
+    // Unknown names fail here, before anything runs.
+    let planned = Plan::new(&config, &selection, args.runs, args.method.into())
+        .map_err(message)?
+        .benchmarks
+        .len();
     check_output_paths(&args)?;
     let reference = base_ref(&args)?;
     let file = args
@@ -39,15 +43,28 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         .as_deref()
         .map(Baseline::read_file)
         .transpose()?;
-    let mut progress = Progress::new(plan.benchmarks.len(), args.quiet);
-    suite::setup::run(&config, &mut |line| progress.note(line)).map_err(message)?;
-    // Held until the end of the run: dropping it removes the base's checkout, on every path out.
+    let mut progress = Progress::new(planned, args.quiet);
+    // With a base measured beside it, the head runs in a fresh checkout of its own, set up as
+    // the base's is (docs/baseline.md); held, as the base's, until the end of the run.
+    let head_tree = match (&file, &reference) {
+        (None, Some(_)) => {
+            Some(HeadTree::prepare(&config, &mut |line| progress.note(line)).map_err(message)?)
+        }
+        _ => {
+            suite::setup::run(&config, &mut |line| progress.note(line)).map_err(message)?;
+            None
+        }
+    };
+    let run_config = head_tree.as_ref().map_or(&config, |tree| &tree.config);
+    let plan = Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
     let baseline = match (file, reference) {
         (Some(file), _) => file,
         (None, Some(reference)) => {
             let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
+            let head_setup = head_tree.as_ref().map(|tree| tree.setup.clone());
             let mut note = |line: &str| progress.note(line);
-            Baseline::checkout(&config, given, &reference, &mut note).map_err(message)?
+            Baseline::checkout(&config, head_setup, given, &reference, &mut note)
+                .map_err(message)?
         }
         (None, None) => Baseline::None,
     };

@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+mod fingerprint;
 pub mod limits;
 pub mod merge;
 mod run;
@@ -19,6 +20,7 @@ pub use benchmark::{
 };
 pub use environment::timestamp;
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
+pub use fingerprint::{Fingerprint, SetupFingerprints};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";
@@ -85,6 +87,9 @@ pub struct BaselineInfo {
     /// Why a wanted baseline is missing (the gate then uses budgets alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_reason: Option<String>,
+    /// With `--baseline-ref`: what setup left in each side's checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SetupFingerprints>,
 }
 
 /// The machine the results were measured on, so that two results files say whether they are

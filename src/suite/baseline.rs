@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config};
 use crate::gate::compare;
-use crate::results::{self, BaselineInfo, Results};
+use crate::results::{self, BaselineInfo, Fingerprint, Results, SetupFingerprints};
 
+use super::fingerprint;
 use super::setup::{self, SetupError, config_folder};
 use super::worktree::{BaseRef, GitError, Worktree};
 
@@ -74,6 +75,8 @@ pub struct BaseSide {
     pub config: Config,
     /// The base commit, which the results name.
     pub sha: String,
+    /// What setup left in the base's checkout, and in the head's (`HeadTree`), when known.
+    pub setup: Option<SetupFingerprints>,
     /// Removed when the side is dropped, on every path out of the run.
     _checkout: Option<Worktree>,
 }
@@ -91,14 +94,23 @@ impl Baseline {
     /// loads its memgate.yml and runs its setup. A failure is a reason to gate on budgets
     /// alone, which a note says, never a failure of the gate; but a ref that names nothing in a
     /// full clone, and a terminating signal to memgate, end the run.
+    /// `head_setup` is what setup left in the head's checkout, which the results set beside the
+    /// base's.
     pub fn checkout(
         head: &Config,
+        head_setup: Option<Fingerprint>,
         given: Option<&str>,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
     ) -> Result<Self, BaseError> {
         match BaseSide::prepare(head, reference, note) {
-            Ok(side) => Ok(Self::Ref(side)),
+            Ok((mut side, base_setup)) => {
+                side.setup = head_setup.map(|head| SetupFingerprints {
+                    base: base_setup,
+                    head,
+                });
+                Ok(Self::Ref(side))
+            }
             Err(NoBase::Stop(err)) => Err(err),
             Err(NoBase::Reason(reason)) => {
                 note(&format!(
@@ -135,9 +147,12 @@ impl Baseline {
                 let source = format!("file:{}", path.display());
                 compare::apply_baseline(head, results, source, regression_for);
             }
-            (Self::Ref(_), Some(base)) => {
+            (Self::Ref(side), Some(base)) => {
                 let source = format!("ref:{}", base.environment.git_sha.as_deref().unwrap_or(""));
                 compare::apply_baseline(head, base, source, regression_for);
+                if let Some(info) = head.baseline.as_mut() {
+                    info.setup.clone_from(&side.setup);
+                }
             }
             (Self::Ref(_), None) => {}
             (Self::Missing { source, reason }, _) => {
@@ -157,16 +172,17 @@ impl BaseSide {
         Self {
             config,
             sha,
+            setup: None,
             _checkout: None,
         }
     }
 
-    /// Checks out the base, loads its memgate.yml and runs its setup.
+    /// Checks out the base, loads its memgate.yml and runs its setup; with what setup left.
     fn prepare(
         head: &Config,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
-    ) -> Result<Self, NoBase> {
+    ) -> Result<(Self, Fingerprint), NoBase> {
         let head_config = head
             .path
             .canonicalize()
@@ -189,11 +205,14 @@ impl BaseSide {
             }
             err => NoBase::Reason(format!("{reference}: {err}")),
         })?;
-        Ok(Self {
+        let setup = fingerprint::of(worktree.dir(), &Default::default())?;
+        let side = Self {
             config,
             sha: worktree.sha().to_string(),
+            setup: None,
             _checkout: Some(worktree),
-        })
+        };
+        Ok((side, setup))
     }
 
     /// The base's results before its first benchmark: the head's machine, the base's commit.

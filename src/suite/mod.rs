@@ -18,6 +18,8 @@
 mod alternate;
 mod baseline;
 mod child;
+mod fingerprint;
+mod head;
 mod plan;
 pub mod setup;
 mod shard;
@@ -30,6 +32,7 @@ use crate::measure::{MeasureError, Measurement, RunSpec};
 use crate::results::{Environment, Method, Results, timestamp};
 
 pub use baseline::{BaseError, BaseInterrupted, BaseSide, Baseline};
+pub use head::{HeadError, HeadTree};
 pub use plan::{Plan, Planned, SelectError, Selection};
 pub use setup::SetupError;
 pub use shard::Shard;

@@ -46,6 +46,12 @@ impl GitError {
 
 /// Runs `git ARGS` in `dir` as a tool (see the module's documentation); its trimmed stdout.
 fn git(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitError> {
+    git_raw(dir, args, on_signal).map(|out| out.trim().to_string())
+}
+
+/// [`git`]'s stdout as it is (a `-z` list, whose first name may start with a space). Optional
+/// locks are off: a listing must not rewrite the user's index.
+pub(super) fn git_raw(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitError> {
     let mut command = Command::new("git");
     command
         .args([
@@ -57,12 +63,11 @@ fn git(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitErro
         .arg("-C")
         .arg(dir)
         .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0");
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0");
     let what = args.first().copied().unwrap_or_default();
     match child::run(command, GIT_TIMEOUT, on_signal) {
-        Ok(out) if out.status.success() => {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        }
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
         Ok(out) => Err(GitError::Failed(one_line(&String::from_utf8_lossy(
             &out.stderr,
         )))),
@@ -248,9 +253,25 @@ impl Worktree {
     pub fn create(repo: &Path, reference: &BaseRef) -> Result<Self, GitError> {
         let repo = toplevel(repo)?;
         let sha = resolve(&repo, reference)?;
+        Self::at(repo, sha, "memgate-base-", reference.as_str())
+    }
+
+    /// Checks out the commit at `dir` (its HEAD) in a fresh private folder, as the base is: the
+    /// head's side of `--baseline-ref`. The folder's name is as long as the base's, so that paths
+    /// that setup writes into files are as long on both sides.
+    pub fn head(dir: &Path) -> Result<Self, GitError> {
+        let repo = toplevel(dir)?;
+        let sha = head_sha(&repo).ok_or_else(|| {
+            GitError::Failed(format!("{} has no commit checked out", repo.display()))
+        })?;
+        Self::at(repo, sha, "memgate-head-", "HEAD")
+    }
+
+    /// `sha` of `repo` checked out, detached, in a new private folder named `prefix…`.
+    fn at(repo: PathBuf, sha: String, prefix: &str, name: &str) -> Result<Self, GitError> {
         let temp = std::path::absolute(std::env::temp_dir()).unwrap_or_default();
         let private = tempfile::Builder::new()
-            .prefix("memgate-base-")
+            .prefix(prefix)
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&temp)
             .map_err(|err| {
@@ -278,7 +299,7 @@ impl Worktree {
             &worktree.sha,
         ];
         git(&worktree.repo, &add, OnSignal::Kill).map_err(|err| {
-            err.explained(|said| format!("cannot check out {reference} ({}): {said}", worktree.sha))
+            err.explained(|said| format!("cannot check out {name} ({}): {said}", worktree.sha))
         })?;
         Ok(worktree)
     }
