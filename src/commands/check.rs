@@ -6,14 +6,16 @@
 //! GitHub report.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::CheckArgs;
+use crate::config::Config;
 use crate::github::{self, Publish, workflow::Group};
 use crate::measure::{self, interrupt};
 use crate::report::terminal;
+use crate::report::view::SuiteView;
 use crate::results::Results;
-use crate::suite::{self, BaseRef, Baseline, Event, HeadTree, Plan, Selection};
+use crate::suite::{self, BaseRef, Baseline, Event, HeadTree, Output, Plan, Selection};
 
 use super::output_paths;
 use super::progress::Progress;
@@ -37,6 +39,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         .benchmarks
         .len();
     check_output_paths(&args)?;
+    let (output, logs) = output(&args)?;
     let reference = base_ref(&args)?;
     let file = args
         .baseline
@@ -44,19 +47,15 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         .map(Baseline::read_file)
         .transpose()?;
     let mut progress = Progress::new(planned, args.quiet);
-    // With a base measured beside it, the head runs in a fresh checkout of its own, set up as
-    // the base's is (docs/baseline.md); held, as the base's, until the end of the run.
-    let head_tree = match (&file, &reference) {
-        (None, Some(_)) => {
-            Some(HeadTree::prepare(&config, &mut |line| progress.note(line)).map_err(message)?)
-        }
-        _ => {
-            suite::setup::run(&config, &mut |line| progress.note(line)).map_err(message)?;
-            None
-        }
-    };
+    let head_tree = set_up_head(
+        &config,
+        file.is_none() && reference.is_some(),
+        &mut progress,
+    )?;
     let run_config = head_tree.as_ref().map_or(&config, |tree| &tree.config);
-    let plan = Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
+    let mut plan =
+        Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
+    plan.output = output;
     let baseline = match (file, reference) {
         (Some(file), _) => file,
         (None, Some(reference)) => {
@@ -74,7 +73,8 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         grouped: github::enabled(args.github) && !args.quiet,
         json: args.json.as_deref(),
     };
-    let head = suite::head_results(&config);
+    let mut head = suite::head_results(&config);
+    head.logs = logs.map(|folder| folder.display().to_string());
     let finished = suite::run(&plan, &baseline, head, measure::measure, |e| watch.on(e))?;
     if finished.interrupted {
         return Err(CommandError::Interrupted);
@@ -91,6 +91,52 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         return Err(CommandError::Interrupted);
     }
     Ok(Exit::of(results.status()))
+}
+
+/// The setup of the head: in place, or with a base measured beside it (`beside_base`) in a fresh
+/// checkout of its own, set up as the base's is (docs/baseline.md), which is returned to be held,
+/// as the base's, until the end of the run.
+fn set_up_head(
+    config: &Config,
+    beside_base: bool,
+    progress: &mut Progress,
+) -> Result<Option<HeadTree>, CommandError> {
+    let mut note = |line: &str| progress.note(line);
+    if beside_base {
+        return HeadTree::prepare(config, &mut note)
+            .map(Some)
+            .map_err(message);
+    }
+    suite::setup::run(config, &mut note).map_err(message)?;
+    Ok(None)
+}
+
+/// What becomes of the benchmarks' output (README, "Benchmark output"), and the log folder when
+/// there is one: `--logs DIR`, else `NAME.logs` beside the `--json` file (when that is a file,
+/// not a device or a FIFO); checked as every output is.
+fn output(args: &CheckArgs) -> Result<(Output, Option<PathBuf>), String> {
+    if args.show_output {
+        return Ok((Output::Shown, None));
+    }
+    let beside_json = args
+        .json
+        .as_deref()
+        .filter(|json| std::fs::metadata(json).map_or(true, |meta| meta.is_file()));
+    let folder = args.logs.clone().or_else(|| {
+        beside_json.map(|json| {
+            let stem = json.file_stem().unwrap_or_default().to_string_lossy();
+            json.with_file_name(format!("{stem}.logs"))
+        })
+    });
+    if let Some(folder) = &folder {
+        output_paths::check_folder(folder)?;
+    }
+    Ok((
+        Output::Captured {
+            folder: folder.clone(),
+        },
+        folder,
+    ))
 }
 
 /// Every file and folder the run will write, before anything runs (`output_paths`).
@@ -143,10 +189,14 @@ fn message(err: impl std::fmt::Display) -> CommandError {
 
 /// The terminal table (unless `--quiet`), and with `--suggest` the budgets to paste.
 fn print_table_and_suggestions(results: &Results, args: &CheckArgs) {
-    if !args.quiet {
-        let color = use_color(args.color, &io::stdout());
-        let _ = io::stdout().write_all(terminal::render(results, color).as_bytes());
-    }
+    let color = use_color(args.color, &io::stdout());
+    let shown = if args.quiet {
+        // The verdict alone.
+        terminal::summary_line(&SuiteView::new(results), color)
+    } else {
+        terminal::render(results, color)
+    };
+    let _ = io::stdout().write_all(shown.as_bytes());
     if args.suggest {
         let blocks = crate::gate::suggest::suggest(results, args.headroom);
         let text = if blocks.is_empty() {

@@ -86,6 +86,7 @@ pub fn render(results: &Results, color: bool) -> String {
             out.push_str(&format!("gone since the base: {}\n", removed.join(", ")));
         }
     }
+    out.push_str(&super::stderr_tail::terminal(results));
     out.push_str(&summary_line(&suite, color));
     out
 }

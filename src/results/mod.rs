@@ -68,6 +68,8 @@ pub struct Results {
     pub benchmarks: Vec<BenchmarkResult>,
     /// The baseline these results were compared with, if any.
     pub baseline: Option<BaselineInfo>,
+    /// The folder that holds each run's stdout and stderr (`memgate check`), if kept.
+    pub logs: Option<String>,
 }
 
 /// Where the baseline came from.
@@ -117,6 +119,7 @@ impl Results {
             environment,
             benchmarks: Vec::new(),
             baseline: None,
+            logs: None,
         }
     }
 
@@ -146,6 +149,8 @@ struct StoredRef<'a> {
     benchmarks: &'a [BenchmarkResult],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: &'a Option<BaselineInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logs: &'a Option<String>,
 }
 
 impl Serialize for Results {
@@ -158,6 +163,7 @@ impl Serialize for Results {
             status: self.status(),
             benchmarks: &self.benchmarks,
             baseline: &self.baseline,
+            logs: &self.logs,
         }
         .serialize(serializer)
     }
@@ -178,6 +184,8 @@ struct Stored {
     benchmarks: Vec<BenchmarkResult>,
     #[serde(default)]
     baseline: Option<BaselineInfo>,
+    #[serde(default)]
+    logs: Option<String>,
 }
 
 impl From<Stored> for Results {
@@ -189,6 +197,7 @@ impl From<Stored> for Results {
             environment: stored.environment,
             benchmarks: stored.benchmarks,
             baseline: stored.baseline,
+            logs: stored.logs,
         }
     }
 }
