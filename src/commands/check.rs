@@ -15,7 +15,7 @@ use crate::measure::{self, interrupt};
 use crate::report::terminal;
 use crate::report::view::SuiteView;
 use crate::results::Results;
-use crate::suite::{self, BaseRef, Baseline, Event, HeadTree, Output, Plan, Selection};
+use crate::suite::{self, BaseRef, Baseline, Event, HeadError, HeadTree, Output, Plan, Selection};
 
 use super::output_paths;
 use super::progress::Progress;
@@ -103,9 +103,15 @@ fn set_up_head(
 ) -> Result<Option<HeadTree>, CommandError> {
     let mut note = |line: &str| progress.note(line);
     if beside_base {
-        return HeadTree::prepare(config, &mut note)
-            .map(Some)
-            .map_err(message);
+        match HeadTree::prepare(config, &mut note) {
+            Ok(tree) => return Ok(Some(tree)),
+            // No checkout of the head (the config is not in a git repository): nor will there
+            // be one of the base, which then warns; the head runs in place.
+            Err(HeadError::Failed(reason)) => note(&format!(
+                "warning: the head is set up and run in place: {reason}"
+            )),
+            Err(err) => return Err(message(err)),
+        }
     }
     suite::setup::run(config, &mut note).map_err(message)?;
     Ok(None)
