@@ -47,26 +47,24 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         .map(Baseline::read_file)
         .transpose()?;
     let mut progress = Progress::new(planned, args.quiet);
-    let head_tree = set_up_head(
-        &config,
-        file.is_none() && reference.is_some(),
-        &mut progress,
-    )?;
+    // The base first: a ref that names nothing stops the run before the head's setup.
+    let mut baseline = match (file, reference) {
+        (Some(file), _) => file,
+        (None, Some(reference)) => {
+            let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
+            let mut note = |line: &str| progress.note(line);
+            Baseline::checkout(&config, given, &reference, &mut note).map_err(message)?
+        }
+        (None, None) => Baseline::None,
+    };
+    let head_tree = set_up_head(&config, baseline.side().is_some(), &mut progress)?;
+    if let Some(tree) = &head_tree {
+        baseline.record_head_setup(tree.setup.clone());
+    }
     let run_config = head_tree.as_ref().map_or(&config, |tree| &tree.config);
     let mut plan =
         Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
     plan.output = output;
-    let baseline = match (file, reference) {
-        (Some(file), _) => file,
-        (None, Some(reference)) => {
-            let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
-            let head_setup = head_tree.as_ref().map(|tree| tree.setup.clone());
-            let mut note = |line: &str| progress.note(line);
-            Baseline::checkout(&config, head_setup, given, &reference, &mut note)
-                .map_err(message)?
-        }
-        (None, None) => Baseline::None,
-    };
     let mut watch = Watch {
         progress: &mut progress,
         group: None,

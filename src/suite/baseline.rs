@@ -76,7 +76,8 @@ pub struct BaseSide {
     /// The base commit, which the results name.
     pub sha: String,
     /// What setup left in the base's checkout, and in the head's (`HeadTree`), when known.
-    pub setup: Option<SetupFingerprints>,
+    setup: Option<Fingerprint>,
+    head_setup: Option<Fingerprint>,
     /// Removed when the side is dropped, on every path out of the run.
     _checkout: Option<Worktree>,
 }
@@ -94,23 +95,14 @@ impl Baseline {
     /// loads its memgate.yml and runs its setup. A failure is a reason to gate on budgets
     /// alone, which a note says, never a failure of the gate; but a ref that names nothing in a
     /// full clone, and a terminating signal to memgate, end the run.
-    /// `head_setup` is what setup left in the head's checkout, which the results set beside the
-    /// base's.
     pub fn checkout(
         head: &Config,
-        head_setup: Option<Fingerprint>,
         given: Option<&str>,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
     ) -> Result<Self, BaseError> {
         match BaseSide::prepare(head, reference, note) {
-            Ok((mut side, base_setup)) => {
-                side.setup = head_setup.map(|head| SetupFingerprints {
-                    base: base_setup,
-                    head,
-                });
-                Ok(Self::Ref(side))
-            }
+            Ok(side) => Ok(Self::Ref(side)),
             Err(NoBase::Stop(err)) => Err(err),
             Err(NoBase::Reason(reason)) => {
                 note(&format!(
@@ -121,6 +113,14 @@ impl Baseline {
                     reason,
                 })
             }
+        }
+    }
+
+    /// Notes what setup left in the head's checkout (`HeadTree`), for the results to set beside
+    /// the base's.
+    pub fn record_head_setup(&mut self, fingerprint: Fingerprint) {
+        if let Self::Ref(side) = self {
+            side.head_setup = Some(fingerprint);
         }
     }
 
@@ -151,7 +151,7 @@ impl Baseline {
                 let source = format!("ref:{}", base.environment.git_sha.as_deref().unwrap_or(""));
                 compare::apply_baseline(head, base, source, regression_for);
                 if let Some(info) = head.baseline.as_mut() {
-                    info.setup.clone_from(&side.setup);
+                    info.setup = side.setups();
                 }
             }
             (Self::Ref(_), None) => {}
@@ -173,16 +173,17 @@ impl BaseSide {
             config,
             sha,
             setup: None,
+            head_setup: None,
             _checkout: None,
         }
     }
 
-    /// Checks out the base, loads its memgate.yml and runs its setup; with what setup left.
+    /// Checks out the base, loads its memgate.yml and runs its setup, and notes what setup left.
     fn prepare(
         head: &Config,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
-    ) -> Result<(Self, Fingerprint), NoBase> {
+    ) -> Result<Self, NoBase> {
         let head_config = head
             .path
             .canonicalize()
@@ -206,13 +207,21 @@ impl BaseSide {
             err => NoBase::Reason(format!("{reference}: {err}")),
         })?;
         let setup = fingerprint::of(worktree.dir(), &Default::default())?;
-        let side = Self {
+        Ok(Self {
             config,
             sha: worktree.sha().to_string(),
-            setup: None,
+            setup: Some(setup),
+            head_setup: None,
             _checkout: Some(worktree),
-        };
-        Ok((side, setup))
+        })
+    }
+
+    /// Both sides' fingerprints, when both are known.
+    fn setups(&self) -> Option<SetupFingerprints> {
+        Some(SetupFingerprints {
+            base: self.setup.clone()?,
+            head: self.head_setup.clone()?,
+        })
     }
 
     /// The base's results before its first benchmark: the head's machine, the base's commit.
