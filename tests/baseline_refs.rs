@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const CONFIG: &str = "version: 1\nbenchmarks:\n  - name: a\n    runs: 1\n    run: touch ran\n";
+const CONFIG: &str = "version: 1\nsetup:\n  - touch set-up\nbenchmarks:\n  - name: a\n    runs: 1\n    run: touch ran\n";
 
 /// A repository of two commits holding `config`.
 fn repository(root: &Path, config: &str) {
@@ -51,6 +51,8 @@ fn a_ref_that_names_nothing_in_a_full_clone_is_exit_2() {
         );
         assert!(!said.contains("gating on budgets alone"), "{said}");
         assert!(!root.join("ran").exists(), "{reference}: a benchmark ran");
+        // The base is resolved first: nothing of the head's was set up for nothing.
+        assert!(!said.contains("setup:"), "{reference}: {said}");
     }
     assert_eq!(git(&root, &["worktree", "list"]).lines().count(), 1);
 }
@@ -81,6 +83,9 @@ fn a_base_out_of_reach_of_a_shallow_clone_is_a_one_line_warning() {
             warning.matches(')').count(),
             "unbalanced: {warning}"
         );
+        // No base to be symmetric with: the head is set up and run in place.
+        assert!(!said.contains("checking out the head"), "{said}");
+        assert!(work.join("set-up").exists() && work.join("ran").exists());
     }
 }
 
