@@ -191,6 +191,14 @@ pub struct CheckArgs {
     /// Run only part K of N of the benchmarks (for a CI matrix; join with `memgate merge`).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::suite::Shard>,
+    /// Show the benchmarks' output as it comes instead of capturing it (then no log files, and
+    /// an `error` benchmark's stderr is in the terminal only).
+    #[arg(long)]
+    pub show_output: bool,
+    /// Keep each run's stdout and stderr in DIR (default: beside the --json file, as
+    /// NAME.logs/; without --json, in temporary files removed at the end).
+    #[arg(long, value_name = "DIR", conflicts_with = "show_output")]
+    pub logs: Option<PathBuf>,
     /// Print a ready `budget:` block for benchmarks with no budget or one far above use.
     #[arg(long)]
     pub suggest: bool,
@@ -207,7 +215,7 @@ pub struct CheckArgs {
     /// When to comment: always, on-change, on-failure or never (default: `github.comment`).
     #[arg(long, value_name = "POLICY", value_parser = parse_comment_policy)]
     pub comment: Option<crate::config::CommentPolicy>,
-    /// Print nothing but errors.
+    /// Print nothing but errors and the verdict line (the benchmarks' output is captured).
     #[arg(short, long)]
     pub quiet: bool,
     /// Colour in the table.

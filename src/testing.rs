@@ -107,6 +107,26 @@ pub fn results(environment: Environment, benchmarks: Vec<BenchmarkResult>) -> Re
     results
 }
 
+/// `git ARGS` in `dir` with a fixed author; panics with git's message when it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Whether process `pid` is gone within 10 s: kill(2) sends SIGKILL without waiting for it to
 /// land. A zombie counts as gone: it has ended and waits only for whoever reaps orphans.
 pub fn ends_soon(pid: u32) -> bool {

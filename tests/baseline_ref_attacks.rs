@@ -58,17 +58,21 @@ fn a_hook_planted_by_setup_does_not_run_in_memgates_git() {
     let dir = tempfile::tempdir().unwrap();
     let (root, marker) = (dir.path().join("repo"), dir.path().join("hook-ran"));
     std::fs::create_dir(&root).unwrap();
+    // Setup runs in a checkout of its own (a worktree, whose `.git` is a file): the
+    // repository's hooks are in git's common folder.
     let plant = format!(
-        "mkdir -p .git/hooks\nprintf '#!/bin/sh\\ntouch {}\\n' > .git/hooks/post-checkout\nchmod +x .git/hooks/post-checkout\n",
+        "hooks=$(git rev-parse --git-common-dir)/hooks\nmkdir -p $hooks\nprintf '#!/bin/sh\\ntouch {}\\n' > $hooks/post-checkout\nchmod +x $hooks/post-checkout\n",
         marker.display()
     );
+    // The base is prepared first: its setup plants the hook before memgate's `git worktree add`
+    // of the head's checkout.
     two_commits(
         &root,
-        &[("memgate.yml", &config(&[]))],
         &[
             ("memgate.yml", &config(&["sh plant.sh"])),
             ("plant.sh", &plant),
         ],
+        &[("memgate.yml", &config(&[]))],
     );
     let out = memgate(&root)
         .args(["check", "--no-comment", "--baseline-ref", "HEAD~1"])

@@ -6,14 +6,16 @@
 //! GitHub report.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::CheckArgs;
+use crate::config::Config;
 use crate::github::{self, Publish, workflow::Group};
 use crate::measure::{self, interrupt};
 use crate::report::terminal;
+use crate::report::view::SuiteView;
 use crate::results::Results;
-use crate::suite::{self, BaseRef, Baseline, Event, Plan, Selection};
+use crate::suite::{self, BaseRef, Baseline, Event, HeadError, HeadTree, Output, Plan, Selection};
 
 use super::output_paths;
 use super::progress::Progress;
@@ -31,18 +33,22 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         tags: args.tags.clone(),
         shard: args.shard,
     };
-    let plan = Plan::new(&config, &selection, args.runs, args.method.into()).map_err(message)?;
+    // Unknown names fail here, before anything runs.
+    let planned = Plan::new(&config, &selection, args.runs, args.method.into())
+        .map_err(message)?
+        .benchmarks
+        .len();
     check_output_paths(&args)?;
+    let (output, logs) = output(&args)?;
     let reference = base_ref(&args)?;
     let file = args
         .baseline
         .as_deref()
         .map(Baseline::read_file)
         .transpose()?;
-    let mut progress = Progress::new(plan.benchmarks.len(), args.quiet);
-    suite::setup::run(&config, &mut |line| progress.note(line)).map_err(message)?;
-    // Held until the end of the run: dropping it removes the base's checkout, on every path out.
-    let baseline = match (file, reference) {
+    let mut progress = Progress::new(planned, args.quiet);
+    // The base first: a ref that names nothing stops the run before the head's setup.
+    let mut baseline = match (file, reference) {
         (Some(file), _) => file,
         (None, Some(reference)) => {
             let given = args.baseline_ref.as_ref().and_then(Option::as_deref);
@@ -51,13 +57,22 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         }
         (None, None) => Baseline::None,
     };
+    let head_tree = set_up_head(&config, baseline.side().is_some(), &mut progress)?;
+    if let Some(tree) = &head_tree {
+        baseline.record_head_setup(tree.setup.clone());
+    }
+    let run_config = head_tree.as_ref().map_or(&config, |tree| &tree.config);
+    let mut plan =
+        Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
+    plan.output = output;
     let mut watch = Watch {
         progress: &mut progress,
         group: None,
         grouped: github::enabled(args.github) && !args.quiet,
         json: args.json.as_deref(),
     };
-    let head = suite::head_results(&config);
+    let mut head = suite::head_results(&config);
+    head.logs = logs.map(|folder| folder.display().to_string());
     let finished = suite::run(&plan, &baseline, head, measure::measure, |e| watch.on(e))?;
     if finished.interrupted {
         return Err(CommandError::Interrupted);
@@ -74,6 +89,58 @@ pub fn execute(args: CheckArgs) -> CommandResult {
         return Err(CommandError::Interrupted);
     }
     Ok(Exit::of(results.status()))
+}
+
+/// The setup of the head: in place, or with a base measured beside it (`beside_base`) in a fresh
+/// checkout of its own, set up as the base's is (docs/baseline.md), which is returned to be held,
+/// as the base's, until the end of the run.
+fn set_up_head(
+    config: &Config,
+    beside_base: bool,
+    progress: &mut Progress,
+) -> Result<Option<HeadTree>, CommandError> {
+    let mut note = |line: &str| progress.note(line);
+    if beside_base {
+        match HeadTree::prepare(config, &mut note) {
+            Ok(tree) => return Ok(Some(tree)),
+            // No checkout of the head (the config is not in a git repository): nor will there
+            // be one of the base, which then warns; the head runs in place.
+            Err(HeadError::Failed(reason)) => note(&format!(
+                "warning: the head is set up and run in place: {reason}"
+            )),
+            Err(err) => return Err(message(err)),
+        }
+    }
+    suite::setup::run(config, &mut note).map_err(message)?;
+    Ok(None)
+}
+
+/// What becomes of the benchmarks' output (README, "Benchmark output"), and the log folder when
+/// there is one: `--logs DIR`, else `NAME.logs` beside the `--json` file (when that is a file,
+/// not a device or a FIFO); checked as every output is.
+fn output(args: &CheckArgs) -> Result<(Output, Option<PathBuf>), String> {
+    if args.show_output {
+        return Ok((Output::Shown, None));
+    }
+    let beside_json = args
+        .json
+        .as_deref()
+        .filter(|json| std::fs::metadata(json).map_or(true, |meta| meta.is_file()));
+    let folder = args.logs.clone().or_else(|| {
+        beside_json.map(|json| {
+            let stem = json.file_stem().unwrap_or_default().to_string_lossy();
+            json.with_file_name(format!("{stem}.logs"))
+        })
+    });
+    if let Some(folder) = &folder {
+        output_paths::check_folder(folder)?;
+    }
+    Ok((
+        Output::Captured {
+            folder: folder.clone(),
+        },
+        folder,
+    ))
 }
 
 /// Every file and folder the run will write, before anything runs (`output_paths`).
@@ -126,10 +193,14 @@ fn message(err: impl std::fmt::Display) -> CommandError {
 
 /// The terminal table (unless `--quiet`), and with `--suggest` the budgets to paste.
 fn print_table_and_suggestions(results: &Results, args: &CheckArgs) {
-    if !args.quiet {
-        let color = use_color(args.color, &io::stdout());
-        let _ = io::stdout().write_all(terminal::render(results, color).as_bytes());
-    }
+    let color = use_color(args.color, &io::stdout());
+    let shown = if args.quiet {
+        // The verdict alone.
+        terminal::summary_line(&SuiteView::new(results), color)
+    } else {
+        terminal::render(results, color)
+    };
+    let _ = io::stdout().write_all(shown.as_bytes());
     if args.suggest {
         let blocks = crate::gate::suggest::suggest(results, args.headroom);
         let text = if blocks.is_empty() {

@@ -22,6 +22,8 @@ pub fn execute(args: RunArgs) -> CommandResult {
             argv: args.command,
             cwd: None,
             env: Vec::new(),
+            // The one-command tool: the command's output is the user's to see.
+            output: None,
         },
         interval: args.interval,
         timeout: args.timeout,

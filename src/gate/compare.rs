@@ -90,5 +90,6 @@ pub fn apply_baseline(
         git_sha: base.environment.git_sha.clone(),
         removed,
         missing_reason: None,
+        setup: None,
     });
 }

@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::results::{Method, RunResult};
-pub use spawn::{Launch, SpawnError};
+pub use spawn::{Capture, Launch, SpawnError};
 
 use cgroup::RunCgroup;
 use figures::Finish;

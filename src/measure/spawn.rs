@@ -23,6 +23,15 @@ pub struct Launch {
     pub argv: Vec<String>,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, String)>,
+    /// Where the command's stdout and stderr go: memgate's own when `None`.
+    pub output: Option<Capture>,
+}
+
+/// Files that take a command's stdout and stderr (`memgate check` keeps them as logs).
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub stdout: std::sync::Arc<std::fs::File>,
+    pub stderr: std::sync::Arc<std::fs::File>,
 }
 
 /// How the root process ended, as `waitpid` and the watchdog saw it, and how many processes were
@@ -78,6 +87,16 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
     command.envs(launch.env.iter().cloned());
     if let Some(cwd) = &launch.cwd {
         command.current_dir(cwd);
+    }
+    if let Some(capture) = &launch.output {
+        let file = |file: &std::fs::File| {
+            file.try_clone().map_err(|source| SpawnError::Other {
+                program: program.clone(),
+                source,
+            })
+        };
+        command.stdout(file(&capture.stdout)?);
+        command.stderr(file(&capture.stderr)?);
     }
     let join = match cgroup {
         Some(cgroup) => Some(

@@ -163,6 +163,9 @@ pub fn base_line(suite: &SuiteView, inline: &Inline) -> Option<String> {
         text.push('.');
         text
     };
+    if let Some(differ) = super::text::setup_differs(info) {
+        line.push_str(&format!(" {}.", super::text::capitalized(&differ)));
+    }
     if !info.removed.is_empty() {
         let names: Vec<String> = info
             .removed

@@ -74,6 +74,9 @@ pub fn render(results: &Results, color: bool) -> String {
             let reason = log_cell(reason, REASON_CHARS);
             out.push_str(&format!("no baseline: {reason}; gated on budgets alone\n"));
         }
+        if let Some(differ) = super::text::setup_differs(baseline) {
+            out.push_str(&format!("warning: {differ}\n"));
+        }
         if !baseline.removed.is_empty() {
             let removed: Vec<String> = baseline
                 .removed
@@ -83,6 +86,7 @@ pub fn render(results: &Results, color: bool) -> String {
             out.push_str(&format!("gone since the base: {}\n", removed.join(", ")));
         }
     }
+    out.push_str(&super::stderr_tail::terminal(results));
     out.push_str(&summary_line(&suite, color));
     out
 }

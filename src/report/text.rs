@@ -191,6 +191,27 @@ pub fn run_cells(i: usize, run: &RunResult) -> [String; 8] {
     ]
 }
 
+/// "base and head differ after setup: …" when setup left different files on the two sides of a
+/// `--baseline-ref` comparison (docs/baseline.md): figures only, nothing to escape.
+pub fn setup_differs(info: &crate::results::BaselineInfo) -> Option<String> {
+    let setup = info.setup.as_ref().filter(|setup| setup.differ())?;
+    let side = |f: &crate::results::Fingerprint| {
+        format!(
+            "{} file{} ({})",
+            group_thousands(f.files as usize),
+            plural(f.files as usize),
+            format_size(f.bytes)
+        )
+    };
+    Some(format!(
+        "base and head differ after setup (base: {}, head: {}; digests {} and {}): their figures may differ for that alone",
+        side(&setup.base),
+        side(&setup.head),
+        setup.base.digest,
+        setup.head.digest
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

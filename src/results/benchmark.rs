@@ -52,6 +52,10 @@ pub struct BenchmarkResult {
     /// Where this benchmark stands against the baseline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// An `error` benchmark's last lines of stderr (its failed run's), when its output was
+    /// captured: why it crashed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_tail: Option<String>,
 }
 
 /// What a result is about, from memgate.yml: the benchmark's name, command line and tags, the line
@@ -93,6 +97,7 @@ impl BenchmarkResult {
             config_line: subject.config_line,
             baseline: None,
             comparison: None,
+            stderr_tail: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl BenchmarkResult {
             config_line: subject.config_line,
             baseline: None,
             comparison: None,
+            stderr_tail: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+mod fingerprint;
 pub mod limits;
 pub mod merge;
 mod run;
@@ -19,6 +20,7 @@ pub use benchmark::{
 };
 pub use environment::timestamp;
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
+pub use fingerprint::{Fingerprint, SetupFingerprints};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";
@@ -66,6 +68,8 @@ pub struct Results {
     pub benchmarks: Vec<BenchmarkResult>,
     /// The baseline these results were compared with, if any.
     pub baseline: Option<BaselineInfo>,
+    /// The folder that holds each run's stdout and stderr (`memgate check`), if kept.
+    pub logs: Option<String>,
 }
 
 /// Where the baseline came from.
@@ -85,6 +89,9 @@ pub struct BaselineInfo {
     /// Why a wanted baseline is missing (the gate then uses budgets alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_reason: Option<String>,
+    /// With `--baseline-ref`: what setup left in each side's checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<SetupFingerprints>,
 }
 
 /// The machine the results were measured on, so that two results files say whether they are
@@ -112,6 +119,7 @@ impl Results {
             environment,
             benchmarks: Vec::new(),
             baseline: None,
+            logs: None,
         }
     }
 
@@ -141,6 +149,8 @@ struct StoredRef<'a> {
     benchmarks: &'a [BenchmarkResult],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: &'a Option<BaselineInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logs: &'a Option<String>,
 }
 
 impl Serialize for Results {
@@ -153,6 +163,7 @@ impl Serialize for Results {
             status: self.status(),
             benchmarks: &self.benchmarks,
             baseline: &self.baseline,
+            logs: &self.logs,
         }
         .serialize(serializer)
     }
@@ -173,6 +184,8 @@ struct Stored {
     benchmarks: Vec<BenchmarkResult>,
     #[serde(default)]
     baseline: Option<BaselineInfo>,
+    #[serde(default)]
+    logs: Option<String>,
 }
 
 impl From<Stored> for Results {
@@ -184,6 +197,7 @@ impl From<Stored> for Results {
             environment: stored.environment,
             benchmarks: stored.benchmarks,
             baseline: stored.baseline,
+            logs: stored.logs,
         }
     }
 }

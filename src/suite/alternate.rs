@@ -9,36 +9,47 @@ use crate::gate::verdict;
 use crate::measure::{MeasureError, RunSpec};
 use crate::results::{BenchmarkResult, Ending, Method, RunResult, Subject};
 
+use super::logs::{Output, RunLog};
 use super::plan::{self, Planned};
 use super::{Event, Measure, Side};
 
 /// One side's runs so far, or why it could not start.
 struct Runs<'a> {
     side: Side,
+    /// The benchmark's name made safe for a file name (its logs').
+    stem: &'a str,
     benchmark: &'a ResolvedBenchmark,
     spec: RunSpec,
     runs: Vec<RunResult>,
     method: Method,
     failed: Option<MeasureError>,
     done: bool,
+    /// The output of the latest run, when captured.
+    log: Option<RunLog>,
 }
 
 impl<'a> Runs<'a> {
-    fn new(side: Side, benchmark: &'a ResolvedBenchmark, spec: RunSpec) -> Self {
+    fn new(side: Side, stem: &'a str, benchmark: &'a ResolvedBenchmark, spec: RunSpec) -> Self {
         Self {
             side,
+            stem,
             benchmark,
             spec,
             runs: Vec::new(),
             method: Method::Sampled,
             failed: None,
             done: false,
+            log: None,
         }
     }
 
-    /// Measures one more run; a warm-up is kept only when it crashed.
-    fn attempt(&mut self, measure: &mut impl Measure, warmup: bool) {
-        match measure.measure(&self.spec) {
+    /// Measures one more run (the `attempt`th, from 0), its output into `output`'s files; a
+    /// warm-up is kept only when it crashed.
+    fn attempt(&mut self, measure: &mut impl Measure, warmup: bool, attempt: u32, output: &Output) {
+        self.log = output.open(self.stem, self.side, attempt);
+        let mut spec = self.spec.clone();
+        spec.launch.output = self.log.as_ref().map(|log| log.capture.clone());
+        match measure.measure(&spec) {
             Ok(measurement) => {
                 self.method = measurement.method;
                 let run = measurement.run;
@@ -65,6 +76,15 @@ impl<'a> Runs<'a> {
     /// by a signal before this side had all its `planned` runs, an error that says so, without
     /// the runs: a part of the runs is no verdict, and a comparison would judge them again.
     fn finish(self, stopped: Option<i32>, planned: u32) -> BenchmarkResult {
+        let log = self.log.clone();
+        let mut result = self.judge(stopped, planned);
+        if result.status == crate::results::Status::Error {
+            result.stderr_tail = log.and_then(|log| log.stderr_tail());
+        }
+        result
+    }
+
+    fn judge(self, stopped: Option<i32>, planned: u32) -> BenchmarkResult {
         let benchmark = self.benchmark;
         if let Some(err) = &self.failed {
             // The command could not even start (e.g. `argv` names a missing program): an error
@@ -102,14 +122,20 @@ pub(super) struct Alternated {
 pub(super) fn alternate<E>(
     index: usize,
     head: &Planned<'_>,
+    output: &Output,
     base: Option<(&ResolvedBenchmark, RunSpec)>,
     measure: &mut impl Measure,
     on_event: &mut impl FnMut(Event<'_>) -> Result<(), E>,
 ) -> Result<Alternated, E> {
     let mut sides: Vec<Runs> = base
-        .map(|(benchmark, spec)| Runs::new(Side::Base, benchmark, spec))
+        .map(|(benchmark, spec)| Runs::new(Side::Base, &head.stem, benchmark, spec))
         .into_iter()
-        .chain([Runs::new(Side::Head, head.benchmark, head.spec.clone())])
+        .chain([Runs::new(
+            Side::Head,
+            &head.stem,
+            head.benchmark,
+            head.spec.clone(),
+        )])
         .collect();
     let total = head.warmup + head.runs;
     let mut stopped = None;
@@ -128,7 +154,7 @@ pub(super) fn alternate<E>(
                 total,
                 warmup,
             })?;
-            runs.attempt(measure, warmup);
+            runs.attempt(measure, warmup, attempt, output);
         }
         if sides.iter().any(Runs::interrupted) {
             break;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{self, Config};
 use crate::gate::compare;
-use crate::results::{self, BaselineInfo, Results};
+use crate::results::{self, BaselineInfo, Fingerprint, Results, SetupFingerprints};
 
+use super::fingerprint;
 use super::setup::{self, SetupError, config_folder};
 use super::worktree::{BaseRef, GitError, Worktree};
 
@@ -17,11 +18,21 @@ use super::worktree::{BaseRef, GitError, Worktree};
 #[error("interrupted while preparing the base ({0}); nothing was measured")]
 pub struct BaseInterrupted(String);
 
+/// Why `--baseline-ref` stops memgate before anything is measured (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BaseError {
+    #[error(transparent)]
+    Interrupted(#[from] BaseInterrupted),
+    /// The ref names nothing in a full clone: a typo, which budgets alone would hide.
+    #[error("--baseline-ref {0}")]
+    UnknownRef(String),
+}
+
 /// Why the base could not be prepared.
 enum NoBase {
     /// A reason to gate on budgets alone.
     Reason(String),
-    Interrupted(BaseInterrupted),
+    Stop(BaseError),
 }
 
 impl From<String> for NoBase {
@@ -34,7 +45,8 @@ impl From<GitError> for NoBase {
     fn from(err: GitError) -> Self {
         match err {
             GitError::Failed(reason) => Self::Reason(reason),
-            GitError::Interrupted => Self::Interrupted(BaseInterrupted("git".into())),
+            GitError::UnknownRef(reason) => Self::Stop(BaseError::UnknownRef(reason)),
+            GitError::Interrupted => Self::Stop(BaseInterrupted("git".into()).into()),
         }
     }
 }
@@ -63,6 +75,9 @@ pub struct BaseSide {
     pub config: Config,
     /// The base commit, which the results name.
     pub sha: String,
+    /// What setup left in the base's checkout, and in the head's (`HeadTree`), when known.
+    setup: Option<Fingerprint>,
+    head_setup: Option<Fingerprint>,
     /// Removed when the side is dropped, on every path out of the run.
     _checkout: Option<Worktree>,
 }
@@ -77,27 +92,35 @@ impl Baseline {
     }
 
     /// `--baseline-ref`: checks out `reference` (the REF `given`, or the pull request's base),
-    /// loads its memgate.yml and runs its setup. Any failure is a reason to gate on budgets
-    /// alone, which a note says, never a failure of the gate; a terminating signal to memgate
-    /// ends the run.
+    /// loads its memgate.yml and runs its setup. A failure is a reason to gate on budgets
+    /// alone, which a note says, never a failure of the gate; but a ref that names nothing in a
+    /// full clone, and a terminating signal to memgate, end the run.
     pub fn checkout(
         head: &Config,
         given: Option<&str>,
         reference: &BaseRef,
         note: &mut dyn FnMut(&str),
-    ) -> Result<Self, BaseInterrupted> {
+    ) -> Result<Self, BaseError> {
         match BaseSide::prepare(head, reference, note) {
             Ok(side) => Ok(Self::Ref(side)),
-            Err(NoBase::Interrupted(err)) => Err(err),
+            Err(NoBase::Stop(err)) => Err(err),
             Err(NoBase::Reason(reason)) => {
                 note(&format!(
-                    "warning: no baseline ({reason}); gating on budgets alone"
+                    "warning: no baseline: {reason}; gating on budgets alone"
                 ));
                 Ok(Self::Missing {
                     source: format!("ref:{}", given.unwrap_or_default()),
                     reason,
                 })
             }
+        }
+    }
+
+    /// Notes what setup left in the head's checkout (`HeadTree`), for the results to set beside
+    /// the base's.
+    pub fn record_head_setup(&mut self, fingerprint: Fingerprint) {
+        if let Self::Ref(side) = self {
+            side.head_setup = Some(fingerprint);
         }
     }
 
@@ -124,9 +147,12 @@ impl Baseline {
                 let source = format!("file:{}", path.display());
                 compare::apply_baseline(head, results, source, regression_for);
             }
-            (Self::Ref(_), Some(base)) => {
+            (Self::Ref(side), Some(base)) => {
                 let source = format!("ref:{}", base.environment.git_sha.as_deref().unwrap_or(""));
                 compare::apply_baseline(head, base, source, regression_for);
+                if let Some(info) = head.baseline.as_mut() {
+                    info.setup = side.setups();
+                }
             }
             (Self::Ref(_), None) => {}
             (Self::Missing { source, reason }, _) => {
@@ -146,11 +172,13 @@ impl BaseSide {
         Self {
             config,
             sha,
+            setup: None,
+            head_setup: None,
             _checkout: None,
         }
     }
 
-    /// Checks out the base, loads its memgate.yml and runs its setup.
+    /// Checks out the base, loads its memgate.yml and runs its setup, and notes what setup left.
     fn prepare(
         head: &Config,
         reference: &BaseRef,
@@ -174,14 +202,25 @@ impl BaseSide {
             .map_err(|errors| format!("{reference}'s config is invalid:\n{errors}"))?;
         setup::run(&config, note).map_err(|err| match err {
             SetupError::Interrupted { step } => {
-                NoBase::Interrupted(BaseInterrupted(format!("its setup step `{step}`")))
+                NoBase::Stop(BaseInterrupted(format!("its setup step `{step}`")).into())
             }
             err => NoBase::Reason(format!("{reference}: {err}")),
         })?;
+        let setup = fingerprint::of(worktree.dir(), &Default::default())?;
         Ok(Self {
             config,
             sha: worktree.sha().to_string(),
+            setup: Some(setup),
+            head_setup: None,
             _checkout: Some(worktree),
+        })
+    }
+
+    /// Both sides' fingerprints, when both are known.
+    fn setups(&self) -> Option<SetupFingerprints> {
+        Some(SetupFingerprints {
+            base: self.setup.clone()?,
+            head: self.head_setup.clone()?,
         })
     }
 

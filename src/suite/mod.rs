@@ -18,6 +18,9 @@
 mod alternate;
 mod baseline;
 mod child;
+mod fingerprint;
+mod head;
+mod logs;
 mod plan;
 pub mod setup;
 mod shard;
@@ -29,7 +32,9 @@ use crate::config::Config;
 use crate::measure::{MeasureError, Measurement, RunSpec};
 use crate::results::{Environment, Method, Results, timestamp};
 
-pub use baseline::{BaseInterrupted, BaseSide, Baseline};
+pub use baseline::{BaseError, BaseInterrupted, BaseSide, Baseline};
+pub use head::{HeadError, HeadTree};
+pub use logs::{Output, TAIL_LINES};
 pub use plan::{Plan, Planned, SelectError, Selection};
 pub use setup::SetupError;
 pub use shard::Shard;
@@ -121,7 +126,14 @@ pub fn run<E>(
             .side()
             .and_then(|side| side.config.benchmark(name))
             .map(|benchmark| (benchmark, plan::spec(benchmark, plan.method)));
-        let ran = alternate::alternate(index, planned, base, &mut measure, &mut on_event)?;
+        let ran = alternate::alternate(
+            index,
+            planned,
+            &plan.output,
+            base,
+            &mut measure,
+            &mut on_event,
+        )?;
         if !method_known && !ran.head.runs.is_empty() {
             results.environment.method = ran.head.method;
             method_known = true;

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use crate::config::{Config, Invocation, ResolvedBenchmark};
 use crate::measure::{Launch, MethodChoice, RunSpec};
+use crate::report::escape::unique_file_stems;
 use crate::results::{BudgetFigures, Subject};
 
 use super::Shard;
+use super::logs::Output;
 
 /// Which benchmarks of the config run.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +44,8 @@ pub struct Plan<'c> {
     pub benchmarks: Vec<Planned<'c>>,
     /// How every run is measured, the base's too.
     pub method: MethodChoice,
+    /// What becomes of the benchmarks' output: shown unless the caller captures it.
+    pub output: Output,
 }
 
 /// One benchmark of a plan.
@@ -53,6 +57,8 @@ pub struct Planned<'c> {
     pub runs: u32,
     /// Unmeasured runs before the measured ones.
     pub warmup: u32,
+    /// The name made safe for a file name, unique in the plan (its logs are named by it).
+    pub stem: String,
 }
 
 impl<'c> Plan<'c> {
@@ -64,20 +70,27 @@ impl<'c> Plan<'c> {
         runs: Option<u32>,
         method: MethodChoice,
     ) -> Result<Self, SelectError> {
-        let benchmarks = select(config, &selection.names, &selection.tags)?
+        let selected: Vec<&ResolvedBenchmark> = select(config, &selection.names, &selection.tags)?
             .into_iter()
             .filter(|b| selection.shard.is_none_or(|shard| shard.contains(&b.name)))
-            .map(|benchmark| Planned {
+            .collect();
+        let stems = unique_file_stems(selected.iter().map(|b| b.name.as_str()));
+        let benchmarks = selected
+            .into_iter()
+            .zip(stems)
+            .map(|(benchmark, stem)| Planned {
                 benchmark,
                 spec: spec(benchmark, method),
                 runs: runs.unwrap_or(benchmark.runs).max(1),
                 warmup: benchmark.warmup,
+                stem,
             })
             .collect();
         Ok(Self {
             config,
             benchmarks,
             method,
+            output: Output::Shown,
         })
     }
 }
@@ -125,6 +138,8 @@ pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            // Each run's own files, when captured (`suite::logs`).
+            output: None,
         },
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),

@@ -448,3 +448,41 @@ fn a_plan_runs_each_benchmark_as_the_config_and_runs_option_say() {
     let overridden = Plan::new(&head, &Selection::default(), Some(1), MethodChoice::Auto).unwrap();
     assert!(overridden.benchmarks.iter().all(|p| p.runs == 1));
 }
+
+/// Captured output: each attempt gets files of its own, and an `error` benchmark keeps the last
+/// lines of what its failed run wrote to stderr; one that passed keeps none.
+#[test]
+fn captured_output_gives_an_error_benchmark_its_stderr_tail() {
+    use std::io::Write;
+    let config = config(&benchmarks(&[("ok", "peak=5"), ("boom", "crash=1")]));
+    let mut plan = plan(&config);
+    plan.output = Output::Captured { folder: None };
+    let mut calls = Vec::new();
+    let mut captured = 0;
+    let measure = |spec: &RunSpec| {
+        let capture = spec.launch.output.as_ref().expect("captured");
+        let line = spec.launch.argv.last().cloned().unwrap_or_default();
+        let nth = calls.iter().filter(|call| **call == line).count();
+        writeln!(&*capture.stderr, "{line}: attempt {nth}").unwrap();
+        calls.push(line.clone());
+        captured += 1;
+        outcome(&line, nth)
+    };
+    let finished = run(
+        &plan,
+        &Baseline::None,
+        head(),
+        measure,
+        |_| Ok::<(), ()>(()),
+    )
+    .unwrap();
+    let [ok, boom] = &finished.results.benchmarks[..] else {
+        panic!("two benchmarks")
+    };
+    assert_eq!(ok.status, Status::Pass);
+    assert_eq!(ok.stderr_tail, None);
+    assert_eq!(boom.status, Status::Error);
+    // The warm-up (attempt 0) passed; attempt 1 crashed and ended the benchmark.
+    assert_eq!(boom.stderr_tail.as_deref(), Some("crash=1: attempt 1"));
+    assert_eq!(captured, 5);
+}

@@ -26,6 +26,9 @@ pub enum GitError {
     /// What git said, or why it could not run or finish.
     #[error("{0}")]
     Failed(String),
+    /// The ref names no commit of a full clone, nor of origin: a typo, not a clone too shallow.
+    #[error("{0}")]
+    UnknownRef(String),
     /// memgate received a terminating signal; git was killed.
     #[error("interrupted")]
     Interrupted,
@@ -43,6 +46,12 @@ impl GitError {
 
 /// Runs `git ARGS` in `dir` as a tool (see the module's documentation); its trimmed stdout.
 fn git(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitError> {
+    git_raw(dir, args, on_signal).map(|out| out.trim().to_string())
+}
+
+/// [`git`]'s stdout as it is (a `-z` list, whose first name may start with a space). Optional
+/// locks are off: a listing must not rewrite the user's index.
+pub(super) fn git_raw(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitError> {
     let mut command = Command::new("git");
     command
         .args([
@@ -54,19 +63,29 @@ fn git(dir: &Path, args: &[&str], on_signal: OnSignal) -> Result<String, GitErro
         .arg("-C")
         .arg(dir)
         .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0");
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0");
     let what = args.first().copied().unwrap_or_default();
     match child::run(command, GIT_TIMEOUT, on_signal) {
-        Ok(out) if out.status.success() => {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        }
-        Ok(out) => Err(GitError::Failed(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        )),
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        Ok(out) => Err(GitError::Failed(one_line(&String::from_utf8_lossy(
+            &out.stderr,
+        )))),
         Err(ChildError::Interrupted(_)) => Err(GitError::Interrupted),
         Err(ChildError::Start(err)) => Err(GitError::Failed(format!("cannot run git: {err}"))),
         Err(err @ ChildError::TimedOut(_)) => Err(GitError::Failed(format!("git {what} {err}"))),
     }
+}
+
+/// git's message on one line: it is quoted inside a sentence of memgate's (a warning's
+/// parentheses, a table's note), which a multi-line message would break apart.
+fn one_line(said: &str) -> String {
+    let lines: Vec<&str> = said
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join(" ")
 }
 
 /// A `--baseline-ref` that git may be given: a branch, a tag, `HEAD` or a commit id, followed by
@@ -167,29 +186,38 @@ pub fn head_sha(dir: &Path) -> Option<String> {
 
 /// The commit `reference` names, fetched from `origin` into FETCH_HEAD alone when the clone lacks
 /// it (actions/checkout fetches one commit by default). A shallow clone gets one more commit; a
-/// full one is not made shallow.
+/// full one is not made shallow. A ref that a full clone and its origin both lack is
+/// [`GitError::UnknownRef`]; in a shallow clone it may only be out of reach.
 pub fn resolve(repo: &Path, reference: &BaseRef) -> Result<String, GitError> {
     let commit = |spec: &str| {
         let args = ["rev-parse", "--verify", "--quiet", "--end-of-options", spec];
         git(repo, &args, OnSignal::Kill)
     };
-    match commit(&format!("{reference}^{{commit}}")) {
-        Ok(sha) => return Ok(sha),
-        Err(GitError::Interrupted) => return Err(GitError::Interrupted),
-        Err(GitError::Failed(_)) if !reference.fetchable => {
-            return Err(GitError::Failed(format!(
-                "`{reference}` is not a commit of this clone"
-            )));
-        }
-        Err(GitError::Failed(_)) => {}
+    let local = commit(&format!("{reference}^{{commit}}"));
+    if !matches!(local, Err(GitError::Failed(_))) {
+        return local;
     }
     let shallow = git(
         repo,
         &["rev-parse", "--is-shallow-repository"],
         OnSignal::Kill,
-    )?;
+    )? == "true";
+    let missing = |said: String| {
+        if shallow {
+            GitError::Failed(format!(
+                "`{reference}` is not in this shallow clone{said}; fetch more history, e.g. actions/checkout with fetch-depth: 0"
+            ))
+        } else {
+            GitError::UnknownRef(format!(
+                "`{reference}` names no commit of this repository{said}; check the name"
+            ))
+        }
+    };
+    if !reference.fetchable {
+        return Err(missing(String::new()));
+    }
     let mut fetch = vec!["fetch", "--quiet", "--no-tags", "--no-recurse-submodules"];
-    if shallow == "true" {
+    if shallow {
         fetch.push("--depth=1");
     }
     // An empty refmap: no remote-tracking ref is updated either, only FETCH_HEAD.
@@ -199,9 +227,13 @@ pub fn resolve(repo: &Path, reference: &BaseRef) -> Result<String, GitError> {
         "origin",
         reference.as_str(),
     ]);
-    git(repo, &fetch, OnSignal::Kill).map_err(|err| {
-        err.explained(|said| format!("cannot find or fetch `{reference}`: {said}"))
-    })?;
+    match git(repo, &fetch, OnSignal::Kill) {
+        Err(GitError::Failed(said)) => {
+            return Err(missing(format!(", nor can it be fetched: {said}")));
+        }
+        Err(err) => return Err(err),
+        Ok(_) => {}
+    }
     commit("FETCH_HEAD^{commit}").map_err(|err| {
         err.explained(|said| format!("cannot resolve `{reference}` after fetching it: {said}"))
     })
@@ -221,9 +253,25 @@ impl Worktree {
     pub fn create(repo: &Path, reference: &BaseRef) -> Result<Self, GitError> {
         let repo = toplevel(repo)?;
         let sha = resolve(&repo, reference)?;
+        Self::at(repo, sha, "memgate-base-", reference.as_str())
+    }
+
+    /// Checks out the commit at `dir` (its HEAD) in a fresh private folder, as the base is: the
+    /// head's side of `--baseline-ref`. The folder's name is as long as the base's, so that paths
+    /// that setup writes into files are as long on both sides.
+    pub fn head(dir: &Path) -> Result<Self, GitError> {
+        let repo = toplevel(dir)?;
+        let sha = head_sha(&repo).ok_or_else(|| {
+            GitError::Failed(format!("{} has no commit checked out", repo.display()))
+        })?;
+        Self::at(repo, sha, "memgate-head-", "HEAD")
+    }
+
+    /// `sha` of `repo` checked out, detached, in a new private folder named `prefix…`.
+    fn at(repo: PathBuf, sha: String, prefix: &str, name: &str) -> Result<Self, GitError> {
         let temp = std::path::absolute(std::env::temp_dir()).unwrap_or_default();
         let private = tempfile::Builder::new()
-            .prefix("memgate-base-")
+            .prefix(prefix)
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&temp)
             .map_err(|err| {
@@ -251,7 +299,7 @@ impl Worktree {
             &worktree.sha,
         ];
         git(&worktree.repo, &add, OnSignal::Kill).map_err(|err| {
-            err.explained(|said| format!("cannot check out {reference} ({}): {said}", worktree.sha))
+            err.explained(|said| format!("cannot check out {name} ({}): {said}", worktree.sha))
         })?;
         Ok(worktree)
     }

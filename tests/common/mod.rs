@@ -32,25 +32,9 @@ pub fn hold(mib: u64, secs: f64) -> String {
     )
 }
 
-/// `git ARGS` in `dir` with a fixed author; panics with git's message when it fails.
-pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+// Each test binary uses part of this module (see above).
+#[allow(unused_imports)]
+pub use memgate::testing::git;
 
 /// Whether process `pid` still runs: it exists and is not a zombie (a killed process whose new
 /// parent has not reaped it yet is gone for every purpose here).

@@ -275,6 +275,7 @@ pub fn base_missing() -> Results {
         missing_reason: Some(
             "git fetch --depth=1 origin 4f2c9e1 failed: could not read from remote".to_string(),
         ),
+        ..BaselineInfo::default()
     });
     results
 }

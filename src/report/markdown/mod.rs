@@ -46,7 +46,11 @@ pub fn render(results: &Results) -> String {
 /// The Markdown report, at most `max_chars` characters (Unicode scalar values) when the table
 /// alone fits; details are cut first, then table rows.
 pub fn render_with_limit(results: &Results, max_chars: usize) -> String {
-    fit::fit(&parts(&SuiteView::new(results)), max_chars)
+    let mut parts = parts(&SuiteView::new(results));
+    parts
+        .preamble
+        .push_str(&crate::report::stderr_tail::markdown(results));
+    fit::fit(&parts, max_chars)
 }
 
 /// The report in pieces, each whole, so that it can be cut to size.
