@@ -1,8 +1,8 @@
 # The scenarios without systemd (busybox is PID 1), run by init.sh; each prints its result lines
 # (lib.sh). Every placement is made here as an administrator or a CI system would make it.
 
-WORK="-m 160 -t 1500"                     # one process, 160 MiB held 1.5 s
-POOL="-m 16 -w 3 -W 24 -s 96 -t 2500"     # 3 forked workers sharing 96 MiB
+WORK="-m 160 -t 800"                      # one process, 160 MiB held 0.8 s
+POOL="-m 16 -w 3 -W 24 -s 96 -t 1500"     # 3 forked workers sharing 96 MiB, held 1.5 s
 LONG="-m 64 -t 60000"                     # ended by --timeout or SIGINT
 
 truth_work=$(truth $WORK)
@@ -51,9 +51,9 @@ report e-sampled-devshm expect_method=sampled expect_cgroup=none truth=$truth_sh
   devshm_files=$(ls /dev/shm | wc -l)
 
 # f. Ended early: --timeout and SIGINT, alone and in the shared cgroup; nothing may be left.
-memgate_in "$CG/solo" exec f-timeout-own --timeout 2s -- alloc $LONG
+memgate_in "$CG/solo" exec f-timeout-own --timeout 1s -- alloc $LONG
 report f-timeout-own expect_exit=nonzero expect_timed_out=true
-memgate_in "$CG/job.service" shell f-timeout-created --timeout 2s -- alloc $LONG
+memgate_in "$CG/job.service" shell f-timeout-created --timeout 1s -- alloc $LONG
 report f-timeout-created expect_exit=nonzero expect_timed_out=true expect_shell_cg=/job.service
 memgate_in "$CG/solo" sigint f-sigint-own -- alloc $LONG
 report f-sigint-own expect_exit=nonzero
