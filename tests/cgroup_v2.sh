@@ -41,67 +41,83 @@ if [[ -z $package ]]; then
   package=$(kernel_package)
 fi
 version=$(apt-cache policy "$package" | sed -n 's/^ *Candidate: //p')
-kernel=$CACHE/kernel-$(printf '%s=%s\n' "$package" "$version" | hash)
+kernel=$CACHE/kernel-$(printf '%s=%s\n' "$package" "$version" "$(sha256sum <tests/cgroup_v2/kernel.sh)" | hash)
 if [[ ! -s $kernel/vmlinuz ]]; then
   log "downloading $package $version"
-  rm -rf "$kernel" && mkdir -p "$kernel.tmp"
-  (cd "$kernel.tmp" && apt-get download -q "$package=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true)
-  mv "$kernel.tmp"/*.deb "$kernel.tmp/package.deb"
-  dpkg-deb --fsys-tarfile "$kernel.tmp/package.deb" | tar -x -C "$kernel.tmp" --wildcards './boot/*'
-  mv "$kernel.tmp"/boot/vmlinuz-* "$kernel.tmp/vmlinuz"
-  mv "$kernel.tmp"/boot/config-* "$kernel.tmp/config"
-  rm -rf "$kernel.tmp/boot"
-  mv "$kernel.tmp" "$kernel"
+  bash tests/cgroup_v2/kernel.sh "$package=$version" "$kernel"
 fi
 log "kernel: $package $version ($kernel)"
-# Nothing to load: cgroup2, the memory controller and the serial console are built in.
-for option in CONFIG_MEMCG=y CONFIG_SERIAL_8250_CONSOLE=y CONFIG_DEVTMPFS=y; do
-  grep -qx "$option" "$kernel/config" || { echo "cgroup-v2: $package lacks $option" >&2; exit 1; }
-done
 
 # --- 2. The initramfs: busybox, memgate and its libraries, the workload, the scenarios --------
-root=$work/root
-mkdir -p "$root"/{bin,usr/bin,proc,sys,dev,tmp}
-copy_with_libs() { # BINARY DEST: the binary, stripped, and every library ldd lists
-  objcopy --strip-debug "$1" "$root/$2"
-  ldd "$1" | grep -o '/[^ ]*' | while read -r lib; do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
+copy_with_libs() { # ROOT BINARY DEST: the binary, stripped, and every library ldd lists
+  objcopy --strip-debug "$2" "$1/$3"
+  ldd "$2" | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
   done
 }
-file -L /bin/busybox | grep -q 'statically linked' || { echo "cgroup-v2: /bin/busybox is not static (busybox-static)" >&2; exit 1; }
-cp /bin/busybox "$root/bin/busybox"
-copy_with_libs "$binary" bin/memgate
-copy_with_libs "$(command -v unshare)" usr/bin/unshare # busybox's has no --cgroup
-gcc -O2 -static -o "$root/bin/alloc" tests/cgroup_v2/alloc.c
-gcc -O2 -static -o "$root/bin/sigdfl" tests/cgroup_v2/sigdfl.c
-install -m 755 tests/cgroup_v2/init.sh "$root/init"
-install -m 755 tests/cgroup_v2/ro-cgroupns.sh "$root/bin/ro-cgroupns"
-cp tests/cgroup_v2/lib.sh tests/cgroup_v2/scenarios.sh "$root/"
-(cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) >"$work/initrd"
-log "initramfs: $(($(stat -c %s "$work/initrd") / 1048576)) MiB, memgate $("$binary" --version)"
+ldd /bin/busybox >/dev/null 2>&1 && { echo "cgroup-v2: /bin/busybox is not static (busybox-static)" >&2; exit 1; }
+gcc -O2 -static -o "$work/alloc" tests/cgroup_v2/alloc.c
+gcc -O2 -static -o "$work/sigdfl" tests/cgroup_v2/sigdfl.c
+initramfs() { # NAME INIT: $work/NAME.cpio, with INIT as /init and every file of the proof
+  local root=$work/$1
+  mkdir -p "$root"/{bin,usr/bin,proc,sys,dev,tmp,units}
+  cp /bin/busybox "$root/bin/busybox"
+  copy_with_libs "$root" "$binary" bin/memgate
+  copy_with_libs "$root" "$(command -v unshare)" usr/bin/unshare # busybox's has no --cgroup
+  cp "$work/alloc" "$work/sigdfl" "$root/bin/"
+  install -m 755 "tests/cgroup_v2/$2" "$root/init"
+  install -m 755 tests/cgroup_v2/ro-cgroupns.sh "$root/bin/ro-cgroupns"
+  install -m 755 tests/cgroup_v2/*.sh "$root/"
+  cp tests/cgroup_v2/units/* "$root/units/"
+  cp -r "$kernel/modules/lib" "$root/"
+  (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) >"$work/$1.cpio"
+  log "initramfs $1: $(($(stat -c %s "$work/$1.cpio") / 1048576)) MiB, $("$binary" --version)"
+}
 
-# --- 3. Boot, with a hard limit; the console is the only output ---------------------------------
-console=$work/console.log
-log "booting (qemu -accel tcg, limit ${VM_SECONDS} s)"
-boot_started=$SECONDS
-rc=0
-timeout -s KILL "$VM_SECONDS" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults -no-reboot \
-  -display none -serial "file:$console" -kernel "$kernel/vmlinuz" -initrd "$work/initrd" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init" || rc=$?
-log "the VM ran $((SECONDS - boot_started)) s (exit $rc)"
-tr -d '\r' <"$console" >"$work/console.txt"
-grep -v '^MEMGATE-V2-JSON' "$work/console.txt" | sed 's/^/  vm| /'
-[[ $rc -ne 137 ]] && pass "the VM powered off by itself" || fail "the VM was killed after ${VM_SECONDS} s"
+# boot NAME QEMU_ARGS…: the VM, killed after $VM_SECONDS; its console in $work/NAME.txt.
+boot() {
+  local name=$1 rc=0 at=$SECONDS
+  shift
+  log "booting $name (qemu -accel tcg, limit ${VM_SECONDS} s)"
+  timeout -s KILL "$VM_SECONDS" qemu-system-x86_64 -accel tcg -m 1536 -smp 2 -nodefaults \
+    -no-reboot -display none -serial "file:$work/$name.log" -kernel "$kernel/vmlinuz" \
+    -initrd "$work/$name.cpio" "$@" || rc=$?
+  log "$name: the VM ran $((SECONDS - at)) s (exit $rc)"
+  tr -d '\r' <"$work/$name.log" >"$work/$name.txt"
+  grep -v '^MEMGATE-V2-JSON' "$work/$name.txt" | sed 's/^/  vm| /'
+  [[ $rc -ne 137 ]] && pass "$name: the VM powered off by itself" || fail "$name: the VM was killed after ${VM_SECONDS} s"
+}
 
-# --- 4. The checks, from the result lines -------------------------------------------------------
-while IFS= read -r line; do
-  case $line in
-  ok*) pass "${line#ok }" ;;
-  FAIL*) fail "${line#FAIL }" ;;
-  *) echo "$line" ;;
-  esac
-done < <(python3 tests/cgroup_v2/check.py "$work/console.txt")
+# checks NAME: the checks of check.py on the VM's result lines.
+checks() {
+  while IFS= read -r line; do
+    case $line in
+    ok*) pass "$1: ${line#ok }" ;;
+    FAIL*) fail "$1: ${line#FAIL }" ;;
+    *) echo "$line" ;;
+    esac
+  done < <(python3 tests/cgroup_v2/check.py "$work/$1.txt")
+}
+
+# --- 3. busybox as PID 1 --------------------------------------------------------------------------
+initramfs busybox init.sh
+boot busybox -append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init"
+checks busybox
+
+# --- 4. systemd as PID 1, from a debootstrapped disk image (cached) -------------------------------
+if [[ ${MEMGATE_CGROUP_V2_SYSTEMD:-1} == 1 ]]; then
+  disk=$CACHE/systemd-$(sha256sum <tests/cgroup_v2/systemd-image.sh | hash).img
+  if [[ ! -s $disk ]]; then
+    log "building the systemd disk image (debootstrap bookworm)"
+    bash tests/cgroup_v2/systemd-image.sh "$disk"
+  fi
+  log "systemd disk: $disk ($(($(stat -c %s "$disk") / 1048576)) MiB)"
+  initramfs systemd init-systemd.sh
+  boot systemd -drive "file=$disk,format=raw,if=virtio,snapshot=on" \
+    -append "console=ttyS0 quiet loglevel=3 systemd.show_status=0 panic=-1 rdinit=/init"
+  checks systemd
+fi
 
 log "$checks checks, $failures failed, in $((SECONDS - started)) s"
 [[ $failures -eq 0 ]]

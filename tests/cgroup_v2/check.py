@@ -54,6 +54,9 @@ def check(name, fields, result, table):
     for key in ZEROS:
         if key in fields:
             yield fields[key] == "0", f"{name}: {key} = 0 ({fields[key]})"
+    if "shell_cg" in fields:
+        before, after = fields.get("shell_cg0", "?"), fields["shell_cg"]
+        yield before == after, f"{name}: the shell's cgroup is the same after memgate ({before} -> {after})"
     if "expect_shell_cg" in fields:
         got = fields.get("shell_cg", "?")
         yield got == fields["expect_shell_cg"], f"{name}: the shell is still in {fields['expect_shell_cg']} ({got})"

@@ -24,31 +24,41 @@ truth() {
   echo $((peak - file))
 }
 
-# leftovers: how many memgate-* cgroup directories exist anywhere in the tree.
-leftovers() { find "$CG" -type d -name 'memgate*' 2>/dev/null | wc -l; }
+# leftovers: how many memgate-* cgroup directories exist anywhere in the tree; a systemd scope
+# is removed just after its last process, so this waits up to 3 s for the count to reach 0.
+leftovers() {
+  i=0
+  while n=$(find "$CG" -type d -name 'memgate*' 2>/dev/null | wc -l) && [ "$n" -gt 0 ] && [ $i -lt 30 ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  echo "$n"
+}
 
 # stray: how many workload processes are still alive.
 stray() { pidof alloc | wc -w; }
 
-# memgate_in DIR MODE NAME MEMGATE_RUN_ARGS… : `memgate run` from a shell moved into cgroup DIR,
-# through $WRAP (a command that runs its arguments) when set.
+# memgate_in DIR MODE NAME MEMGATE_RUN_ARGS… : `memgate run` from a shell moved into cgroup DIR
+# (DIR `-`: left where it is), through $WRAP (a command that runs its arguments) when set; in
+# MODE shell, the shell itself through $LAUNCH when set (another user, a scope of its own).
 #   MODE exec: the shell execs memgate (memgate alone there, if DIR was empty);
-#   MODE shell: the shell stays beside memgate, and records its cgroup afterwards;
+#   MODE shell: the shell stays beside memgate, and records its cgroup before and after;
 #   MODE sigint: as exec, in the background, with SIGINT once the workload runs (as Ctrl-C).
-# Leaves $OUT/NAME.rc (memgate's exit code), $OUT/NAME.cg (the shell's cgroup after, MODE shell),
+# Leaves $OUT/NAME.rc (memgate's exit code), $OUT/NAME.cg0 and .cg (the shell's cgroup, MODE shell),
 # the results in $OUT/NAME.json, memgate's output in $OUT/NAME.log.
 memgate_in() {
   dir=$1 mode=$2 name=$3
   shift 3
   rm -f "$OUT/$name".*
   case $mode in
-  exec) sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir" \
+  exec) sh -c '{ [ "$0" = - ] || echo $$ >"$0/cgroup.procs"; } && exec "$@"' "$dir" \
     $WRAP memgate run --json "$OUT/$name.json" "$@" >"$OUT/$name.log" 2>&1 ;;
-  shell) sh -c 'out=$1; shift; echo $$ >"$0/cgroup.procs" && "$@"; rc=$?; cat /proc/self/cgroup >"$out.cg"; exit $rc' \
+  shell) $LAUNCH sh -c 'out=$1; shift; { [ "$0" = - ] || echo $$ >"$0/cgroup.procs"; } || exit 1; cat /proc/self/cgroup >"$out.cg0"
+      "$@"; rc=$?; cat /proc/self/cgroup >"$out.cg"; exit $rc' \
     "$dir" "$OUT/$name" $WRAP memgate run --json "$OUT/$name.json" "$@" >"$OUT/$name.log" 2>&1 ;;
   sigint)
     # sigdfl undoes the SIGINT that `&` ignores, then the shell and memgate keep its pid.
-    sigdfl sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir" \
+    sigdfl sh -c '{ [ "$0" = - ] || echo $$ >"$0/cgroup.procs"; } && exec "$@"' "$dir" \
       $WRAP memgate run --json "$OUT/$name.json" "$@" >"$OUT/$name.log" 2>&1 &
     pid=$!
     i=0
@@ -67,7 +77,7 @@ report() {
   name=$1
   shift
   cg=
-  [ -f "$OUT/$name.cg" ] && cg="shell_cg=$(cut -d: -f3 "$OUT/$name.cg")"
+  [ -f "$OUT/$name.cg" ] && cg="shell_cg0=$(cut -d: -f3 "$OUT/$name.cg0") shell_cg=$(cut -d: -f3 "$OUT/$name.cg")"
   sleep 0.2 # the workload's last processes reaped
   say "scenario=$name exit=$(cat "$OUT/$name.rc") leftovers=$(leftovers) stray=$(stray) $cg $*"
   [ -s "$OUT/$name.json" ] && echo "MEMGATE-V2-JSON scenario=$name $(tr -d '\n' <"$OUT/$name.json")"

@@ -1,9 +1,7 @@
 # The scenarios without systemd (busybox is PID 1), run by init.sh; each prints its result lines
 # (lib.sh). Every placement is made here as an administrator or a CI system would make it.
 
-WORK="-m 160 -t 800"                      # one process, 160 MiB held 0.8 s
-POOL="-m 16 -w 3 -W 24 -s 96 -t 1500"     # 3 forked workers sharing 96 MiB, held 1.5 s
-LONG="-m 64 -t 60000"                     # ended by --timeout or SIGINT
+. /workloads.sh
 
 truth_work=$(truth $WORK)
 say "truth workload=work bytes=$truth_work"
