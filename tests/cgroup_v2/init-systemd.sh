@@ -26,6 +26,6 @@ mkdir -p "$proof"
 cp /bin/memgate /bin/alloc /bin/sigdfl /lib.sh /workloads.sh /systemd-scenarios.sh /systemd-job.sh "$proof/"
 echo "truth_work=$truth_work" >"$proof/truth.env"
 cp /units/* /newroot/etc/systemd/system/
-ln -sf ../memgate-v2.service /newroot/etc/systemd/system/multi-user.target.wants/memgate-v2.service
+ln -sf ../v2proof.service /newroot/etc/systemd/system/multi-user.target.wants/v2proof.service
 umount /tmp /proc /sys /dev
 exec switch_root /newroot /lib/systemd/systemd

@@ -25,11 +25,11 @@ truth() {
 }
 
 # leftovers: how many memgate-* cgroup directories exist anywhere in the tree; a systemd scope
-# is removed just after its last process, so this waits up to 3 s for the count to reach 0.
+# is removed just after its last process, so this waits up to 5 s for the count to reach 0.
 leftovers() {
   i=0
-  while n=$(find "$CG" -type d -name 'memgate*' 2>/dev/null | wc -l) && [ "$n" -gt 0 ] && [ $i -lt 30 ]; do
-    sleep 0.1
+  while n=$(find "$CG" -name 'memgate*' -type d 2>/dev/null | wc -l) && [ "$n" -gt 0 ] && [ $i -lt 10 ]; do
+    sleep 0.5
     i=$((i + 1))
   done
   echo "$n"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The scenarios with systemd as PID 1 (memgate-v2.service runs this at boot, as root, then powers
+# The scenarios with systemd as PID 1 (v2proof.service runs this at boot, as root, then powers
 # off): memgate in a system service shared with another process (g), a user's shell in a scope of
 # the user manager (h), and GitHub's runner shape (i). Result lines as lib.sh writes them.
 PATH=/opt/memgate-v2:$PATH
@@ -18,9 +18,9 @@ done
 say "users ready=$([ -S /run/user/1001/bus ] && echo yes || echo no)"
 
 # g. A system service as root, its cgroup shared with another process.
-systemctl start memgate-v2-g.service
+systemctl start v2proof-g.service
 report g-system-scope expect_method=cgroup-v2 expect_cgroup=systemd-system-scope \
-  truth=$truth_work expect_exit=0 expect_shell_cg=/system.slice/memgate-v2-g.service
+  truth=$truth_work expect_exit=0 expect_shell_cg=/system.slice/v2proof-g.service
 
 # h. A user at a terminal: the shell in a scope of the user's manager, memgate started beside it.
 LAUNCH="runuser -u dev -- env XDG_RUNTIME_DIR=/run/user/1000 systemd-run --user --scope --quiet --unit=terminal"
@@ -30,9 +30,9 @@ report h-user-scope expect_method=cgroup-v2 expect_cgroup=systemd-user-scope tru
   expect_exit=0
 
 # i. GitHub's runner: a system service with User=runner, linger, only XDG_RUNTIME_DIR set.
-systemctl start memgate-v2-i.service
+systemctl start v2proof-i.service
 report i-runner-service expect_method=cgroup-v2 expect_cgroup=systemd-user-scope \
-  truth=$truth_work expect_exit=0 expect_shell_cg=/system.slice/memgate-v2-i.service
+  truth=$truth_work expect_exit=0 expect_shell_cg=/system.slice/v2proof-i.service
 
 say done
 systemctl --force poweroff
