@@ -7,7 +7,7 @@ set -euo pipefail
 disk=$1
 PACKAGES=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd
 root=$(mktemp -d "$disk.root.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$root.img"' EXIT
 
 debootstrap --variant=minbase --include="$PACKAGES" bookworm "$root" http://deb.debian.org/debian \
   >"$disk.debootstrap.log" 2>&1 || { tail -n 30 "$disk.debootstrap.log" >&2; exit 1; }
@@ -30,5 +30,5 @@ done
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 size_mib=$(($(du -sm "$root" | cut -f1) + 384))
-mkfs.ext4 -q -F -L memgate-v2 -d "$root" "$disk.tmp" "${size_mib}M"
-mv "$disk.tmp" "$disk"
+mkfs.ext4 -q -F -L memgate-v2 -d "$root" "$root.img" "${size_mib}M"
+mv "$root.img" "$disk"
