@@ -30,5 +30,5 @@ done
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 size_mib=$(($(du -sm "$root" | cut -f1) + 384))
-mkfs.ext4 -q -F -L memgate-v2 -d "$root" "$root.img" "${size_mib}M"
+mkfs.ext4 -q -F -L memgate-v2 -d "$root" "$root.img" "${size_mib}M" >/dev/null
 mv "$root.img" "$disk"
