@@ -47,6 +47,7 @@ kernel=$CACHE/kernel-$(printf '%s=%s\n' "$package" "$version" "$(sha256sum <test
 if [[ ! -s $kernel/vmlinuz ]]; then
   log "downloading $package $version"
   bash tests/cgroup_v2/kernel.sh "$package=$version" "$kernel"
+  find "$CACHE" -maxdepth 1 -name 'kernel-*' ! -name "${kernel##*/}" -exec rm -rf {} + # stale keys
 fi
 log "kernel: $package $version ($kernel)"
 
@@ -115,6 +116,7 @@ if [[ " $BOOTS " == *" systemd "* ]]; then
   if [[ ! -s $disk ]]; then
     log "building the systemd disk image (debootstrap bookworm)"
     bash tests/cgroup_v2/systemd-image.sh "$disk"
+    find "$CACHE" -maxdepth 1 -name 'systemd-*.img*' -type f ! -name "${disk##*/}*" -delete # stale keys
   fi
   log "systemd disk: $disk ($(($(stat -c %s "$disk") / 1048576)) MiB)"
   initramfs systemd init-systemd.sh
