@@ -25,9 +25,12 @@ report g-system-scope expect_method=cgroup-v2 expect_cgroup=systemd-system-scope
 # h. A user at a terminal: the shell in a scope of the user's manager, memgate started beside it.
 LAUNCH="runuser -u dev -- env XDG_RUNTIME_DIR=/run/user/1000 systemd-run --user --scope --quiet --unit=terminal"
 memgate_in - shell h-user-scope -- alloc $WORK
-LAUNCH=
 report h-user-scope expect_method=cgroup-v2 expect_cgroup=systemd-user-scope truth=$truth_work \
   expect_exit=0
+# The same, ended by --timeout: memgate's scope must go with it.
+memgate_in - shell h-user-timeout --timeout 1s -- alloc $LONG
+LAUNCH=
+report h-user-timeout expect_exit=nonzero expect_timed_out=true
 
 # i. GitHub's runner: a system service with User=runner, linger, only XDG_RUNTIME_DIR set.
 systemctl start v2proof-i.service
