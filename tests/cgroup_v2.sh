@@ -43,7 +43,7 @@ if [[ -z $package ]]; then
   package=$(kernel_package)
 fi
 version=$(apt-cache policy "$package" | sed -n 's/^ *Candidate: //p')
-kernel=$CACHE/kernel-$(printf '%s=%s\n' "$package" "$version" "$(sha256sum <tests/cgroup_v2/kernel.sh)" | hash)
+kernel=$CACHE/kernel-$(printf '%s\n' "$package=$version" "$(sha256sum <tests/cgroup_v2/kernel.sh)" | hash)
 if [[ ! -s $kernel/vmlinuz ]]; then
   log "downloading $package $version"
   bash tests/cgroup_v2/kernel.sh "$package=$version" "$kernel"
@@ -89,7 +89,11 @@ boot() {
   log "$name: the VM ran $((SECONDS - at)) s (exit $rc)"
   tr -d '\r' <"$work/$name.log" >"$work/$name.txt"
   grep -v 'MEMGATE-V2-JSON' "$work/$name.txt" | sed 's/^/  vm| /'
-  [[ $rc -ne 137 ]] && pass "$name: the VM powered off by itself" || fail "$name: the VM was killed after ${VM_SECONDS} s"
+  if [[ $rc -ne 137 ]]; then
+    pass "$name: the VM powered off by itself"
+  else
+    fail "$name: the VM was killed after ${VM_SECONDS} s"
+  fi
 }
 
 # checks NAME: the checks of check.py on the VM's result lines.

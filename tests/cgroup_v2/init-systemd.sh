@@ -3,6 +3,7 @@
 # loads the virtio and ext4 modules, measures the truths on this same kernel (lib.sh's truth, in
 # a leaf made here before systemd runs), mounts the Debian disk (a throwaway snapshot), copies the
 # proof's files and units in, and hands PID 1 to systemd.
+# shellcheck disable=SC2086 # $WORK, $POOL, $LONG are argument lists, split on purpose
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
 mount -t proc proc /proc

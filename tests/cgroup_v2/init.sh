@@ -15,6 +15,6 @@ echo '+memory +pids' >/sys/fs/cgroup/cgroup.subtree_control
 . /lib.sh
 say "boot kernel=$(uname -r)"
 . /scenarios.sh
-say done
+say "done"
 sync
 poweroff -f

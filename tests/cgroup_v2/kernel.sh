@@ -19,6 +19,7 @@ closure() {
   local name line
   for name in "$@"; do
     line=$(grep -E "(^|/)$name\\.ko(\\.[a-z]+)?:" "$dep") || { echo "kernel.sh: no module $name" >&2; exit 1; }
+    # shellcheck disable=SC2086 # the dependencies, one word each
     printf '%s\n' ${line#*:} "${line%%:*}"
   done | awk '!seen[$0]++'
 }

@@ -1,5 +1,6 @@
 # The scenarios without systemd (busybox is PID 1), run by init.sh; each prints its result lines
 # (lib.sh). Every placement is made here as an administrator or a CI system would make it.
+# shellcheck disable=SC2086 # $WORK, $POOL, $LONG are argument lists, split on purpose
 
 . /workloads.sh
 

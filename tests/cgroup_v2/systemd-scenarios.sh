@@ -2,6 +2,7 @@
 # The scenarios with systemd as PID 1 (v2proof.service runs this at boot, as root, then powers
 # off): memgate in a system service shared with another process (g), a user's shell in a scope of
 # the user manager (h), and GitHub's runner shape (i). Result lines as lib.sh writes them.
+# shellcheck disable=SC2086 # $WORK, $POOL, $LONG are argument lists, split on purpose
 PATH=/opt/memgate-v2:$PATH
 OUT=/run/memgate-v2
 . /opt/memgate-v2/lib.sh
@@ -37,5 +38,5 @@ systemctl start v2proof-i.service
 report i-runner-service expect_method=cgroup-v2 expect_cgroup=systemd-user-scope \
   truth=$truth_work expect_exit=0 expect_shell_cg=/system.slice/v2proof-i.service
 
-say done
+say "done"
 systemctl --force poweroff
