@@ -122,6 +122,9 @@ pub fn run<E>(
             .and_then(|side| side.config.benchmark(name))
             .map(|benchmark| (benchmark, plan::spec(benchmark, plan.method)));
         let ran = alternate::alternate(index, planned, base, &mut measure, &mut on_event)?;
+        if let Some(source) = crate::measure::cgroup_source() {
+            results.environment.cgroup = Some(source);
+        }
         if !method_known && !ran.head.runs.is_empty() {
             results.environment.method = ran.head.method;
             method_known = true;

@@ -129,6 +129,7 @@ pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),
         method,
+        cgroup: None,
     }
 }
 
