@@ -152,8 +152,7 @@ fn check_named(origin: &str, path: &Path, home: &CgroupHome) -> Named {
     let dir = if path.starts_with(&home.mount) {
         path.to_path_buf()
     } else {
-        home.mount
-            .join(path.strip_prefix("/").unwrap_or(path).to_path_buf())
+        home.mount.join(path.strip_prefix("/").unwrap_or(path))
     };
     let problem = named_problem(&dir, home);
     Named {

@@ -120,7 +120,7 @@ pub fn run<E>(
         let base = baseline
             .side()
             .and_then(|side| side.config.benchmark(name))
-            .map(|benchmark| (benchmark, plan::spec(benchmark, plan.method)));
+            .map(|benchmark| (benchmark, plan::spec(plan.config, benchmark, plan.method)));
         let ran = alternate::alternate(index, planned, base, &mut measure, &mut on_event)?;
         if let Some(source) = crate::measure::cgroup_source() {
             results.environment.cgroup = Some(source);

@@ -69,7 +69,7 @@ impl<'c> Plan<'c> {
             .filter(|b| selection.shard.is_none_or(|shard| shard.contains(&b.name)))
             .map(|benchmark| Planned {
                 benchmark,
-                spec: spec(benchmark, method),
+                spec: spec(config, benchmark, method),
                 runs: runs.unwrap_or(benchmark.runs).max(1),
                 warmup: benchmark.warmup,
             })
@@ -112,7 +112,7 @@ fn select<'a>(
 }
 
 /// How one run of `benchmark` is started and measured (a base's benchmark too).
-pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
+pub fn spec(config: &Config, benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
     RunSpec {
         launch: Launch {
             argv: match &benchmark.command {
@@ -129,7 +129,7 @@ pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),
         method,
-        cgroup: None,
+        cgroup: config.cgroup.clone(),
     }
 }
 
