@@ -84,14 +84,7 @@ mod tests {
         assert_eq!(nearest("groth", &budget), Some("growth"));
         assert_eq!(nearest("colour", &budget), None);
         assert_eq!(nearest("x", &budget), None);
-        let top = [
-            "version",
-            "defaults",
-            "setup",
-            "cgroup",
-            "benchmarks",
-            "github",
-        ];
+        let top = ["version", "defaults", "setup", "benchmarks", "github"];
         assert_eq!(nearest("benchmark", &top), Some("benchmarks"));
         assert_eq!(nearest("default", &top), Some("defaults"));
         assert_eq!(nearest("versoin", &top), Some("version"));

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::acquire::{self, Choice, Facts, Manager, NamedUnusable};
+use super::acquire::{self, Choice, Facts, NamedUnusable};
 use super::acquire_facts::{self, Inputs};
 use super::cgroup::{CgroupHome, CgroupVersion, remove_cgroup_dir, write_file};
 use super::systemd;
@@ -118,7 +118,10 @@ fn acquire(named: Option<&Path>) -> Result<Held, NamedUnusable> {
         }
         match carry_out(&choice, &found) {
             Ok((source, base, undo)) => {
-                let source = scope.map_or(source, Manager::source);
+                let source = match (scope, source) {
+                    (Some(manager), CgroupSource::Own) => manager.source(),
+                    _ => source,
+                };
                 return Ok(Held {
                     source,
                     note: note(source, &base),
@@ -134,8 +137,12 @@ fn acquire(named: Option<&Path>) -> Result<Held, NamedUnusable> {
 
 /// Sampling, and the one line that says why (with what systemd said, when it was asked).
 fn fallen_back(choice: Choice, scope_failed: Option<String>) -> Held {
-    let Choice::None { why, exact } = choice else {
-        unreachable!("no memory hierarchy always decides none")
+    let (why, exact) = match choice {
+        Choice::None { why, exact } => (why, exact),
+        other => (
+            format!("no memory cgroup hierarchy for {other:?}"),
+            String::new(),
+        ),
     };
     let why = match scope_failed {
         Some(scope) => format!("{why}; {scope}"),
