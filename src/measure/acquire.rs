@@ -227,7 +227,11 @@ fn fallback(facts: &Facts, home: &CgroupFacts) -> Choice {
                     "{dir} is {reason}, and others in it hold {others} (more than {} MiB to read it as a meter)",
                     SHARED_OTHERS_LIMIT >> 20
                 ),
-                EXACT_CONTAINER,
+                if facts.systemd_host {
+                    EXACT_SCOPE
+                } else {
+                    EXACT_CONTAINER
+                },
             );
         }
         Access::Unreadable => return none(format!("{dir} is not readable"), EXACT_ADMIN),

@@ -233,3 +233,22 @@ fn a_failed_own_attempt_falls_through_to_the_next_way() {
     };
     assert!(why.contains("busy"), "{why}");
 }
+
+#[test]
+fn a_runner_step_whose_scope_failed_is_told_the_systemd_run_line() {
+    let agent = CgroupFacts {
+        access: Access::ReadOnly("not writable by this user".into()),
+        systemd_unit: true,
+        other_processes: 2,
+        others_memory: Some(180 * MIB),
+        ..cgroup("/sys/fs/cgroup/system.slice/hosted-compute-agent.service")
+    };
+    let mut f = facts(CgroupVersion::V2, vec![agent, root()]);
+    f.systemd_host = true;
+    f.root_user = false;
+    let Ok(Choice::None { why, exact }) = decide(&f) else {
+        panic!("{:?}", decide(&f))
+    };
+    assert!(why.contains("not writable by this user"), "{why}");
+    assert!(exact.starts_with("systemd-run --user --scope"), "{exact}");
+}

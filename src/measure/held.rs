@@ -370,6 +370,63 @@ fn remove_tree(dir: &Path) {
 mod tests {
     use super::*;
 
+    fn home(dir: &Path, version: CgroupVersion) -> CgroupHome {
+        CgroupHome {
+            version,
+            dir: dir.to_path_buf(),
+            mount: dir.to_path_buf(),
+        }
+    }
+
+    #[test]
+    fn a_failed_move_into_a_self_leaf_leaves_nothing() {
+        // A fake tree: the new leaf has no cgroup.procs, so the move fails after the mkdir.
+        let root = tempfile::tempdir().unwrap();
+        let choice = Choice::Own {
+            dir: root.path().to_path_buf(),
+            self_leaf: true,
+        };
+        let failed = carry_out(&choice, &home(root.path(), CgroupVersion::V2));
+        assert!(matches!(failed, Err(Failure::Own(_))));
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn what_created_and_admin_change_is_undone() {
+        let root = tempfile::tempdir().unwrap();
+        let choice = Choice::Created {
+            parent: root.path().to_path_buf(),
+            self_leaf: false,
+        };
+        let Ok((source, Base::Leaves(base), undo_steps)) =
+            carry_out(&choice, &home(root.path(), CgroupVersion::V1))
+        else {
+            panic!("created failed")
+        };
+        assert_eq!(source, CgroupSource::Created);
+        assert_eq!(
+            base.dir,
+            root.path().join(format!("memgate-{}", std::process::id()))
+        );
+        assert!(base.dir.is_dir());
+        undo(undo_steps);
+        assert!(!base.dir.exists());
+
+        // v2 admin base without memory for its children: enabled, and disabled again at the end.
+        let subtree = root.path().join("cgroup.subtree_control");
+        fs::write(&subtree, "").unwrap();
+        let admin = Choice::Admin {
+            dir: root.path().to_path_buf(),
+        };
+        let Ok((_, _, undo_steps)) = carry_out(&admin, &home(root.path(), CgroupVersion::V2))
+        else {
+            panic!("admin failed")
+        };
+        assert_eq!(fs::read_to_string(&subtree).unwrap(), "+memory");
+        undo(undo_steps);
+        assert_eq!(fs::read_to_string(&subtree).unwrap(), "-memory");
+    }
+
     #[test]
     fn stale_names_carry_the_pid() {
         assert_eq!(stale_pid("memgate-self-42"), Some(42));
