@@ -280,3 +280,88 @@ fn nothing_is_left_after_ctrl_c_in_a_run() {
         serde_json::from_slice(&fs::read(project.path("results.json")).unwrap()).unwrap();
     assert!(results["environment"]["cgroup"].is_string(), "{results}");
 }
+
+/// `memgate run` in a mount namespace where the memory hierarchy is read-only, as in a container
+/// action: the cgroup is read as a meter (`cgroup-shared`), and the peak of a 200 MiB workload
+/// is within max(3%, 8 MiB) of the exact figure of a leaf of its own.
+#[test]
+fn a_read_only_cgroup_is_read_as_a_meter() {
+    let Some(home) = writable_home() else {
+        eprintln!("SKIPPED: no writable memory cgroup here");
+        return;
+    };
+    let hierarchy = hierarchy_root(&home);
+    let workload = "x = bytearray(200 << 20); import time; time.sleep(0.3)";
+    let memgate = env!("CARGO_BIN_EXE_memgate");
+    let script = format!(
+        "mount -o remount,bind,ro {} && exec {memgate} run --json ro.json -- python3 -c '{workload}'",
+        hierarchy.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .current_dir(dir.path())
+        .env_remove("MEMGATE_CGROUP")
+        .stdin(Stdio::null())
+        .output();
+    let Ok(output) = output else {
+        eprintln!("SKIPPED: no unshare here");
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("mount:") || stderr.contains("unshare:") {
+        eprintln!("SKIPPED: cannot make a read-only mount here: {stderr}");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let results: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("ro.json")).unwrap()).unwrap();
+    let way = results["environment"]["cgroup"].as_str().unwrap();
+    let method = results["benchmarks"][0]["method"].as_str().unwrap();
+    eprintln!("read-only hierarchy: environment.cgroup = {way}, method = {method}");
+    if way == "none" {
+        // Others in this cgroup held 64 MiB or more: sampling is the right answer then.
+        assert!(stderr.contains("read-only"), "{stderr}");
+        return;
+    }
+    assert_eq!(
+        (way, method),
+        ("read-only-shared", "cgroup-shared"),
+        "{stderr}"
+    );
+    let shared = results["benchmarks"][0]["runs"][0]["peak_bytes"]
+        .as_f64()
+        .unwrap();
+    let (exact_output, exact) = run_python(dir.path(), workload);
+    assert_eq!(exact_output.status.code(), Some(0));
+    eprintln!(
+        "cgroup-shared {:.1} MiB, leaf {:.1} MiB",
+        shared / 1048576.0,
+        exact / 1048576.0
+    );
+    let tolerance = (8.0 * 1048576.0f64).max(exact * 0.03);
+    assert!(
+        (shared - exact).abs() <= tolerance,
+        "cgroup-shared {:.1} MiB vs the leaf's {:.1} MiB\n{stderr}",
+        shared / 1048576.0,
+        exact / 1048576.0
+    );
+}
+
+/// The exact peak of `python3 -c CODE` in a leaf of its own.
+fn run_python(dir: &Path, code: &str) -> (Output, f64) {
+    let json = dir.join("exact.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_memgate"))
+        .args(["run", "--method", "cgroup", "--json"])
+        .arg(&json)
+        .args(["--", "python3", "-c", code])
+        .env_remove("MEMGATE_CGROUP")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let results: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    let peak = results["benchmarks"][0]["runs"][0]["peak_bytes"]
+        .as_f64()
+        .unwrap();
+    (output, peak)
+}

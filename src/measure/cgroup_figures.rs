@@ -57,7 +57,9 @@ fn from_peak(
 
 /// The peak of a run read on the shared cgroup (`cgroup-shared`): the highest sample, or the
 /// rise of the cgroup's lifetime peak when the run raised it; when it did not, the old peak
-/// bounds the run from above, and a range is stated when that bound is well above the samples.
+/// bounds the run from above, and a range is stated when that bound is well above the samples
+/// but at most twice them. A looser bound (an earlier, larger workload set the old peak) says
+/// nothing about this run, so no range is made of it.
 pub(super) fn shared_peak(
     kernel_peak: Option<KernelPeak>,
     readings: &CgroupReadings,
@@ -70,7 +72,8 @@ pub(super) fn shared_peak(
         total.saturating_sub(readings.at_highest.file + readings.at_highest.kernel)
     });
     let margin = (8 * MIB).max(counted * 3 / 100);
-    let uncertainty = bound.filter(|&b| b > counted + margin).map(|upper| Uncertainty {
+    let telling = |b: &u64| *b > counted + margin && *b <= counted.saturating_mul(2);
+    let uncertainty = bound.filter(telling).map(|upper| Uncertainty {
         lower_bytes: counted,
         upper_bytes: upper,
         reason: format!(
@@ -146,18 +149,23 @@ mod tests {
             (Method::CgroupShared, 195 * MIB)
         );
         assert_eq!(peak.uncertainty, None);
-        let not_raised = KernelPeak {
-            before: 900 * MIB,
-            after: 900 * MIB,
+        let not_raised = |old_peak| KernelPeak {
+            before: old_peak,
+            after: old_peak,
             baseline_total: 300 * MIB,
         };
-        let peak = shared_peak(Some(not_raised), &read, &recorder);
+        let peak = shared_peak(Some(not_raised(520 * MIB)), &read, &recorder);
         assert_eq!(peak.counted, 150 * MIB);
         let range = peak.uncertainty.expect("a range");
         assert_eq!(
             (range.lower_bytes, range.upper_bytes),
-            (150 * MIB, 595 * MIB)
+            (150 * MIB, 215 * MIB)
         );
+        // Close to the samples: no range; far above them (an earlier workload's): none either.
+        for old_peak in [460 * MIB, 900 * MIB] {
+            let peak = shared_peak(Some(not_raised(old_peak)), &read, &recorder);
+            assert_eq!((peak.counted, peak.uncertainty), (150 * MIB, None));
+        }
         let no_file = shared_peak(None, &read, &recorder);
         assert_eq!((no_file.counted, no_file.uncertainty), (150 * MIB, None));
     }

@@ -242,11 +242,14 @@ fn choose_meter(spec: &RunSpec, notes: &mut Vec<String>) -> Result<Metered, Meas
     if exact_only {
         return Err(MeasureError::NoCgroup(reason));
     }
-    notes.push(
-        for_run
-            .first_note
-            .unwrap_or_else(|| format!("sampled: no memory cgroup for this run ({reason})")),
-    );
+    // The way's own note once per process; a leaf or meter that failed for this run, each time.
+    match (&for_run.base, for_run.first_note) {
+        (Base::None(_), first_note) => notes.extend(first_note),
+        (_, first_note) => {
+            notes.extend(first_note);
+            notes.push(format!("sampled: no memory cgroup for this run ({reason})"));
+        }
+    }
     Ok(Metered::Sampled)
 }
 
