@@ -41,6 +41,14 @@ fn facts(version: CgroupVersion, chain: Vec<CgroupFacts>) -> Facts {
     }
 }
 
+/// Why the facts decide sampling, and the fix named; panics on any other decision.
+fn none_of(facts: &Facts) -> (String, String) {
+    match decide(facts) {
+        Ok(Choice::None { why, exact }) => (why, exact),
+        other => panic!("{other:?}"),
+    }
+}
+
 fn dir(path: &str) -> PathBuf {
     PathBuf::from(path)
 }
@@ -101,9 +109,7 @@ fn v2_uses_its_own_cgroup_only_alone_and_moves_into_a_leaf_once() {
     let mut shared = alone.clone();
     shared.chain[0].other_processes = 2;
     shared.root_user = false;
-    let Ok(Choice::None { why, exact }) = decide(&shared) else {
-        panic!("{:?}", decide(&shared))
-    };
+    let (why, exact) = none_of(&shared);
     assert!(why.contains("holds 2 other process(es)"), "{why}");
     assert!(exact.contains("MEMGATE_CGROUP"), "{exact}");
 }
@@ -117,9 +123,7 @@ fn an_undelegated_systemd_unit_is_never_ours_but_a_delegated_one_is() {
     let mut f = facts(CgroupVersion::V2, vec![unit, root()]);
     f.systemd_host = true;
     f.root_user = false;
-    let Ok(Choice::None { why, exact }) = decide(&f) else {
-        panic!("{:?}", decide(&f))
-    };
+    let (why, exact) = none_of(&f);
     assert!(why.contains("not delegated"), "{why}");
     assert!(exact.starts_with("systemd-run --user --scope"), "{exact}");
     f.chain[0].delegated = true;
@@ -179,9 +183,7 @@ fn root_without_systemd_creates_a_cgroup_under_the_nearest_ancestor_that_can_hol
     );
     let mut failed = f;
     failed.created_failed = Some("/sys/fs/cgroup: Permission denied".into());
-    let Ok(Choice::None { why, .. }) = decide(&failed) else {
-        panic!("{:?}", decide(&failed))
-    };
+    let (why, _) = none_of(&failed);
     assert_eq!(why, "/sys/fs/cgroup: Permission denied");
 }
 
@@ -203,9 +205,7 @@ fn a_read_only_cgroup_is_a_meter_when_others_hold_little() {
     );
     let mut busy = f;
     busy.chain[0].others_memory = Some(SHARED_OTHERS_LIMIT);
-    let Ok(Choice::None { why, exact }) = decide(&busy) else {
-        panic!("{:?}", decide(&busy))
-    };
+    let (why, exact) = none_of(&busy);
     assert!(why.contains("read-only") && why.contains("64 MiB"), "{why}");
     assert!(exact.contains("--cgroupns=private"), "{exact}");
 }
@@ -213,9 +213,7 @@ fn a_read_only_cgroup_is_a_meter_when_others_hold_little() {
 #[test]
 fn no_memory_hierarchy_is_sampling() {
     let f = facts(CgroupVersion::V2, vec![]);
-    let Ok(Choice::None { why, .. }) = decide(&f) else {
-        panic!("{:?}", decide(&f))
-    };
+    let (why, _) = none_of(&f);
     assert!(why.contains("no memory controller"), "{why}");
 }
 
@@ -228,9 +226,7 @@ fn a_failed_own_attempt_falls_through_to_the_next_way() {
     f.own_failed = Some("/sys/fs/cgroup/job: Device or resource busy".into());
     assert!(matches!(decide(&f), Ok(Choice::Created { .. })));
     f.root_user = false;
-    let Ok(Choice::None { why, .. }) = decide(&f) else {
-        panic!("{:?}", decide(&f))
-    };
+    let (why, _) = none_of(&f);
     assert!(why.contains("busy"), "{why}");
 }
 
@@ -246,9 +242,7 @@ fn a_runner_step_whose_scope_failed_is_told_the_systemd_run_line() {
     let mut f = facts(CgroupVersion::V2, vec![agent, root()]);
     f.systemd_host = true;
     f.root_user = false;
-    let Ok(Choice::None { why, exact }) = decide(&f) else {
-        panic!("{:?}", decide(&f))
-    };
+    let (why, exact) = none_of(&f);
     assert!(why.contains("not writable by this user"), "{why}");
     assert!(exact.starts_with("systemd-run --user --scope"), "{exact}");
 }
