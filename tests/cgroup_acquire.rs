@@ -291,10 +291,15 @@ fn a_read_only_cgroup_is_read_as_a_meter() {
         return;
     };
     let hierarchy = hierarchy_root(&home);
+    // A cgroup of the test's own holds memgate alone, as a container's holds its action: the
+    // tests running beside this one are not counted with it.
+    let container = home.join(format!("container-test-{}", std::process::id()));
+    fs::create_dir(&container).unwrap();
     let workload = "x = bytearray(200 << 20); import time; time.sleep(0.3)";
     let memgate = env!("CARGO_BIN_EXE_memgate");
     let script = format!(
-        "mount -o remount,bind,ro {} && exec {memgate} run --json ro.json -- python3 -c '{workload}'",
+        "echo $$ > {}/cgroup.procs && mount -o remount,bind,ro {} && exec {memgate} run --json ro.json -- python3 -c '{workload}'",
+        container.display(),
         hierarchy.display()
     );
     let dir = tempfile::tempdir().unwrap();
@@ -304,6 +309,7 @@ fn a_read_only_cgroup_is_read_as_a_meter() {
         .env_remove("MEMGATE_CGROUP")
         .stdin(Stdio::null())
         .output();
+    let _ = fs::remove_dir(&container);
     let Ok(output) = output else {
         eprintln!("SKIPPED: no unshare here");
         return;
