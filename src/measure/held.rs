@@ -103,11 +103,16 @@ fn acquire(named: Option<&Path>) -> Result<Held, NamedUnusable> {
         };
         if let Choice::Systemd(manager) = choice {
             match systemd::start_scope(manager) {
-                Ok(()) => {
+                Ok(unit) => {
                     scope = Some(manager);
                     let mut inside = inputs(named);
                     inside.manager = None;
                     (home, facts) = acquire_facts::gather(&inside);
+                    // Delegated by our own request, whether or not this systemd marks it (the
+                    // `user.delegate` attribute came with systemd 251; GitHub's 22.04 has 249).
+                    if let Some(scope_dir) = facts.chain.first_mut() {
+                        scope_dir.delegated |= scope_dir.dir.ends_with(&unit);
+                    }
                 }
                 Err(err) => {
                     facts.manager = None;
@@ -332,7 +337,9 @@ fn remove_stale_in(dir: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if stale_pid(&name).is_some_and(|pid| !alive(pid)) && entry.path().is_dir() {
+        // A dead memgate's scope is systemd's to collect, not ours.
+        let scope = name.ends_with(".scope");
+        if !scope && stale_pid(&name).is_some_and(|pid| !alive(pid)) && entry.path().is_dir() {
             remove_tree(&entry.path());
         }
     }
@@ -447,6 +454,7 @@ mod tests {
             format!("memgate-self-{dead}"),
             format!("memgate-{dead}/memgate-{dead}-0"),
             format!("memgate-{me}-0"),
+            format!("memgate-{dead}-1.scope"),
             "unrelated".to_string(),
         ] {
             fs::create_dir_all(root.path().join(name)).unwrap();
@@ -457,6 +465,12 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, [format!("memgate-{me}-0"), "unrelated".to_string()]);
+        let mut expected = vec![
+            format!("memgate-{dead}-1.scope"),
+            format!("memgate-{me}-0"),
+            "unrelated".to_string(),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
     }
 }

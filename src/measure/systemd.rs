@@ -88,8 +88,9 @@ pub fn call_args(manager: Manager, unit: &str, pid: u32) -> Vec<String> {
     args
 }
 
-/// Asks `manager` for the scope and waits until `/proc/self/cgroup` shows memgate in it.
-pub fn start_scope(manager: Manager) -> Result<(), String> {
+/// Asks `manager` for the scope and waits until `/proc/self/cgroup` shows memgate in it; the
+/// scope's unit name.
+pub fn start_scope(manager: Manager) -> Result<String, String> {
     let pid = std::process::id();
     let unit = unit_name(pid);
     let output = Command::new("busctl")
@@ -105,7 +106,7 @@ pub fn start_scope(manager: Manager) -> Result<(), String> {
     while started.elapsed() < WAIT {
         let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
         if in_unit(&cgroups, &unit) {
-            return Ok(());
+            return Ok(unit);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
