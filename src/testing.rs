@@ -26,6 +26,7 @@ pub fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
         peak_bytes: peak,
         peak_total_bytes: peak,
         file_peak_bytes: 0,
+        kernel_bytes: None,
         steady_bytes: stats::steady_bytes(&timeline),
         growth_bytes_per_sec: growth.bytes_per_sec,
         leak: growth.leak,
@@ -95,6 +96,7 @@ pub fn environment(method: Method) -> Environment {
         cpus: 2,
         memory_bytes: 16 << 30,
         method,
+        cgroup: None,
         git_sha: None,
         git_ref: None,
     }

@@ -237,7 +237,7 @@ fn a_timeline_out_of_order_is_refused_with_its_point_named() {
 /// A run in JSON's shortest form, an array of its fields in order, with `points` points `[0,0]`.
 fn short_run(points: usize, notes: usize) -> String {
     format!(
-        "[0,0,0,0,0,false,0,null,null,false,false,null,0,0,null,[{}],[{}]]",
+        "[0,0,0,null,0,0,false,0,null,null,false,false,null,0,0,null,[{}],[{}]]",
         vec!["\"n\""; notes].join(","),
         vec!["[0,0]"; points].join(",")
     )

@@ -101,10 +101,15 @@ fn the_release_workflow_runs_on_release_tags_and_only_publishing_jobs_may_write(
         .map(|t| t.as_str().unwrap())
         .collect();
     assert_eq!(tags, ["release/v[0-9]+.[0-9]+.[0-9]+"]);
-    assert_eq!(release["permissions"].as_mapping().map(|m| m.len()), Some(0));
+    assert_eq!(
+        release["permissions"].as_mapping().map(|m| m.len()),
+        Some(0)
+    );
     let mut writers = BTreeSet::new();
     for (name, job) in release["jobs"].as_mapping().unwrap() {
-        let permissions = job["permissions"].as_mapping().expect("per-job permissions");
+        let permissions = job["permissions"]
+            .as_mapping()
+            .expect("per-job permissions");
         if permissions.values().any(|v| v.as_str() == Some("write")) {
             writers.insert(name.as_str().unwrap().to_string());
         }

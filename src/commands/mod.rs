@@ -97,7 +97,10 @@ pub fn run() -> ExitCode {
             };
         }
     };
-    exit_code(dispatch(cli.command)).into()
+    let result = dispatch(cli.command);
+    // Whatever happened (a signal, an error), no cgroup of memgate's is left behind.
+    crate::measure::release();
+    exit_code(result).into()
 }
 
 fn dispatch(command: Command) -> CommandResult {

@@ -9,7 +9,9 @@ use crate::cli::RunArgs;
 use crate::config::Invocation;
 use crate::measure::{self, Launch, Measurement, RunSpec};
 use crate::report::escape;
-use crate::results::{BenchmarkResult, Environment, Results, Status, Subject, Verdict, timestamp};
+use crate::results::{
+    BenchmarkResult, CgroupSource, Environment, Results, Status, Subject, Verdict, timestamp,
+};
 use crate::units::{format_rate, format_size};
 
 use super::shared::write_results;
@@ -28,12 +30,14 @@ pub fn execute(args: RunArgs) -> CommandResult {
         interval: args.interval,
         timeout: args.timeout,
         method: args.method.into(),
+        cgroup: None,
     };
     if let Some(path) = &args.json {
         crate::results::prepare_output(path)?;
     }
     let measurement = measure::measure(&spec)?;
-    let _ = io::stderr().write_all(render(&command_line, &measurement).as_bytes());
+    let cgroup = measure::cgroup_source();
+    let _ = io::stderr().write_all(render(&command_line, &measurement, cgroup).as_bytes());
 
     if let Some(path) = &args.json {
         let results = one_benchmark_results(
@@ -54,7 +58,11 @@ pub fn execute(args: RunArgs) -> CommandResult {
 
 /// The figures of one run, as printed by `memgate run`; the command line shown escaped (its
 /// arguments may come from a workflow input).
-pub fn render(command_line: &str, measurement: &Measurement) -> String {
+pub fn render(
+    command_line: &str,
+    measurement: &Measurement,
+    cgroup: Option<CgroupSource>,
+) -> String {
     let m = &measurement.run;
     let mut out = String::new();
     let status = if m.succeeded() { "ok" } else { "FAILED" };
@@ -79,8 +87,15 @@ pub fn render(command_line: &str, measurement: &Measurement) -> String {
         format_rate(m.growth_bytes_per_sec)
     ));
     out.push_str(&format!("  processes  {:>12}\n", m.processes));
+    if let Some(kernel) = m.kernel_bytes {
+        out.push_str(&format!(
+            "  kernel     {:>12}   page tables, slab, sockets (not counted)\n",
+            format_size(kernel)
+        ));
+    }
+    let cgroup = cgroup.map_or(String::new(), |c| format!("; cgroup: {c}"));
     out.push_str(&format!(
-        "  method     {:>12}   {} samples\n",
+        "  method     {:>12}   {} samples{cgroup}\n",
         measurement.method.to_string(),
         m.samples
     ));
@@ -103,6 +118,7 @@ pub fn render(command_line: &str, measurement: &Measurement) -> String {
 fn one_benchmark_results(name: String, command: String, measurement: &Measurement) -> Results {
     let Measurement { method, run } = measurement;
     let mut results = Results::new(Environment::detect(*method), timestamp());
+    results.environment.cgroup = measure::cgroup_source();
     let runs = vec![run.clone()];
     let figures = crate::gate::verdict::aggregate(&runs);
     // No budget to judge by: the run's own success is the verdict.

@@ -21,7 +21,7 @@ mod schema;
 mod starter;
 mod yaml;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
@@ -80,6 +80,7 @@ pub fn parse(source: &str, path: &Path) -> Result<Config, ConfigErrors> {
         path: path.to_path_buf(),
         version: raw.version,
         setup: raw.setup,
+        cgroup: raw.cgroup.map(PathBuf::from),
         benchmarks,
         github: raw.github,
     })

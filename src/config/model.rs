@@ -82,6 +82,8 @@ pub struct Config {
     pub version: u32,
     /// Shell commands run once, in order, before any benchmark, from the config file's folder.
     pub setup: Vec<String>,
+    /// A base cgroup prepared for memgate (`cgroup:`); `MEMGATE_CGROUP` wins over it.
+    pub cgroup: Option<PathBuf>,
     /// In file order; never empty, names unique.
     pub benchmarks: Vec<ResolvedBenchmark>,
     pub github: GithubConfig,

@@ -65,6 +65,11 @@ pub fn json_schema() -> Value {
                 "type": ["array", "null"],
                 "items": { "type": "string", "minLength": 1 }
             },
+            "cgroup": {
+                "description": "A cgroup prepared for memgate (absolute: under the cgroup mount, or relative to it); memgate makes a cgroup per run there. MEMGATE_CGROUP wins over it.",
+                "type": "string",
+                "pattern": "^/"
+            },
             "benchmarks": {
                 "description": "The commands to measure.",
                 "type": "array",

@@ -641,3 +641,16 @@ fn a_next_line_character_is_a_line_break_in_error_positions() {
         }
     }
 }
+
+#[test]
+fn a_cgroup_base_is_an_absolute_path_without_dots() {
+    let config = ok("cgroup: /memgate\nbenchmarks:\n  - name: a\n    run: x\n");
+    assert_eq!(config.cgroup, Some(PathBuf::from("/memgate")));
+    assert_eq!(ok("benchmarks:\n  - name: a\n    run: x\n").cgroup, None);
+    let e = one_error("cgroup: memgate\nbenchmarks:\n  - name: a\n    run: x\n");
+    assert!(e.starts_with("1:9: a cgroup path must be absolute"), "{e}");
+    let e = one_error("cgroup: /a/../b\nbenchmarks:\n  - name: a\n    run: x\n");
+    assert!(e.contains("must not contain `..`"), "{e}");
+    let e = one_error("cgroup: [a]\nbenchmarks:\n  - name: a\n    run: x\n");
+    assert!(e.contains("a cgroup path (a string)"), "{e}");
+}

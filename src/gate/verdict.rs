@@ -275,6 +275,7 @@ mod tests {
             peak_bytes: peak_mib * MIB,
             peak_total_bytes: peak_mib * MIB + 50 * MIB,
             file_peak_bytes: 50 * MIB,
+            kernel_bytes: None,
             steady_bytes: steady_mib * MIB,
             growth_bytes_per_sec: growth_mib * MIB as f64,
             samples: 100,

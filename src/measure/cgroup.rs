@@ -1,8 +1,10 @@
 //! A fresh memory cgroup per run: the exact peak of the whole tree.
 //!
 //! v1 (this project's machines) and v2 (GitHub's runners) name the same facts differently; this
-//! file hides that behind [`RunCgroup`]. The leaf is made under memgate's own cgroup, never at the
-//! root of a hierarchy others manage, and is always removed: on drop, after killing what is left.
+//! file hides that behind [`RunCgroup`]. The leaf is made under the base cgroup that `acquire`
+//! found once for this memgate process, and is always removed: on drop, after killing what is
+//! left. A kernel without `memory.peak` (v2 before 5.19) still gets a leaf: its peak comes from
+//! the samples.
 
 use std::fs;
 use std::io::{self, Write};
@@ -19,14 +21,14 @@ pub enum CgroupVersion {
 }
 
 impl CgroupVersion {
-    fn peak_file(self) -> &'static str {
+    pub fn peak_file(self) -> &'static str {
         match self {
             Self::V1 => "memory.max_usage_in_bytes",
             Self::V2 => "memory.peak",
         }
     }
 
-    fn current_file(self) -> &'static str {
+    pub fn current_file(self) -> &'static str {
         match self {
             Self::V1 => "memory.usage_in_bytes",
             Self::V2 => "memory.current",
@@ -48,6 +50,8 @@ pub struct CgroupHome {
     pub version: CgroupVersion,
     /// Absolute path of memgate's own cgroup directory.
     pub dir: PathBuf,
+    /// Where the hierarchy is mounted: the top of what memgate can see of it.
+    pub mount: PathBuf,
 }
 
 /// Finds memgate's memory cgroup: v2 when the unified hierarchy offers the `memory` controller,
@@ -85,6 +89,7 @@ pub fn locate_home(cgroups: &str, mountinfo: &str, fs_root: &Path) -> Option<Cgr
                 return Some(CgroupHome {
                     version: CgroupVersion::V2,
                     dir,
+                    mount: fs_root.join(mount.point.trim_start_matches('/')),
                 });
             }
         }
@@ -96,9 +101,10 @@ pub fn locate_home(cgroups: &str, mountinfo: &str, fs_root: &Path) -> Option<Cgr
     let dir = mount.join(&path, fs_root);
     dir.join("memory.usage_in_bytes")
         .exists()
-        .then_some(CgroupHome {
+        .then(|| CgroupHome {
             version: CgroupVersion::V1,
             dir,
+            mount: fs_root.join(mount.point.trim_start_matches('/')),
         })
 }
 
@@ -141,24 +147,54 @@ fn parse_mounts(mountinfo: &str) -> Vec<Mount> {
         .collect()
 }
 
-/// Memory of the leaf cgroup at one instant, in bytes.
+/// Memory of a cgroup at one instant, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CgroupMemory {
     /// Anonymous + shared memory: what budgets count.
     pub counted: u64,
     /// File-backed pages (page cache and mapped files), without shmem.
     pub file: u64,
-    /// Everything charged: `memory.current` / `memory.usage_in_bytes` (includes kernel memory).
+    /// Kernel memory charged to the cgroup (page tables, slab, sockets, stacks).
+    pub kernel: u64,
+    /// Everything charged: `memory.current` / `memory.usage_in_bytes`.
     pub total: u64,
 }
 
-/// Reads `anon`/`shmem`/`file` (v2) or `rss`/`shmem`/`cache` (v1) out of `memory.stat`.
-pub fn parse_memory_stat(version: CgroupVersion, text: &[u8]) -> Option<(u64, u64)> {
+/// What `memory.stat` says, before `memory.current` is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatFigures {
+    /// anon + shmem.
+    pub counted: u64,
+    /// file (v2) or cache (v1) without shmem.
+    pub file: u64,
+    /// v2's `kernel` line (kernel 5.18 and later); absent on v1 and older v2.
+    pub kernel: Option<u64>,
+}
+
+impl StatFigures {
+    /// The full reading, given `memory.current` (`None`: unreadable). Kernel memory where the
+    /// stat file does not name it is what the total holds beyond user pages: v1's
+    /// `memory.usage_in_bytes` feeds kernel memory (`memory.kmem.usage_in_bytes`) into the same
+    /// counter as user pages, and so does v2's `memory.current`.
+    pub fn with_total(self, total: Option<u64>) -> CgroupMemory {
+        let user = self.counted + self.file;
+        let total = total.unwrap_or(user + self.kernel.unwrap_or(0));
+        CgroupMemory {
+            counted: self.counted,
+            file: self.file,
+            kernel: self.kernel.unwrap_or(total.saturating_sub(user)),
+            total,
+        }
+    }
+}
+
+/// Reads `anon`/`shmem`/`file`/`kernel` (v2) or `rss`/`shmem`/`cache` (v1) out of `memory.stat`.
+pub fn parse_memory_stat(version: CgroupVersion, text: &[u8]) -> Option<StatFigures> {
     let (anon_key, file_key): (&[u8], &[u8]) = match version {
         CgroupVersion::V1 => (b"rss", b"cache"),
         CgroupVersion::V2 => (b"anon", b"file"),
     };
-    let (mut anon, mut shmem, mut file) = (None, None, None);
+    let (mut anon, mut shmem, mut file, mut kernel) = (None, None, None, None);
     for line in text.split(|&b| b == b'\n') {
         let mut words = line.splitn(2, |&b| b == b' ');
         let (Some(key), Some(value)) = (words.next(), words.next()) else {
@@ -168,13 +204,18 @@ pub fn parse_memory_stat(version: CgroupVersion, text: &[u8]) -> Option<(u64, u6
             k if k == anon_key => &mut anon,
             k if k == file_key => &mut file,
             b"shmem" => &mut shmem,
+            b"kernel" if version == CgroupVersion::V2 => &mut kernel,
             _ => continue,
         };
         *slot = std::str::from_utf8(value).ok()?.trim().parse::<u64>().ok();
     }
     let (anon, shmem, file) = (anon?, shmem?, file?);
     // Both versions count shmem inside the file/cache figure; report it once, as counted memory.
-    Some((anon + shmem, file.saturating_sub(shmem)))
+    Some(StatFigures {
+        counted: anon + shmem,
+        file: file.saturating_sub(shmem),
+        kernel,
+    })
 }
 
 /// Reads the `oom_kill` counter from `memory.events` (v2) or `memory.oom_control` (v1).
@@ -196,73 +237,102 @@ fn read_oom_kills(dir: &Path, version: CgroupVersion) -> u64 {
         .unwrap_or(0)
 }
 
-fn parse_number(text: &[u8]) -> Option<u64> {
+pub(super) fn parse_number(text: &[u8]) -> Option<u64> {
     std::str::from_utf8(text).ok()?.trim().parse().ok()
 }
 
-/// A leaf cgroup that holds one run's tree. Removed when dropped.
+/// A cgroup's memory read as a meter: `memory.stat` and the current total, on kept descriptors.
+#[derive(Debug)]
+pub struct Meter {
+    version: CgroupVersion,
+    stat: KeptFile,
+    current: KeptFile,
+    /// v1's own kernel-memory counter, where the kernel has it.
+    kmem: Option<KeptFile>,
+}
+
+impl Meter {
+    pub fn open(version: CgroupVersion, dir: &Path) -> io::Result<Self> {
+        let kmem = match version {
+            CgroupVersion::V1 => KeptFile::open(&dir.join("memory.kmem.usage_in_bytes")).ok(),
+            CgroupVersion::V2 => None,
+        };
+        Ok(Self {
+            version,
+            stat: KeptFile::open(&dir.join("memory.stat"))?,
+            current: KeptFile::open(&dir.join(version.current_file()))?,
+            kmem,
+        })
+    }
+
+    /// One reading: two or three `pread`s. The total is read first: where kernel memory has
+    /// to be derived (total less user pages), memory that grows between the reads then makes it
+    /// smaller, never larger than it was.
+    pub fn read(&self, buf: &mut Vec<u8>) -> io::Result<CgroupMemory> {
+        self.current.read_into(buf)?;
+        let total = parse_number(buf);
+        self.stat.read_into(buf)?;
+        let mut stat = parse_memory_stat(self.version, buf)
+            .ok_or_else(|| io::Error::other("memory.stat lacks anon/shmem/file"))?;
+        if let Some(kmem) = &self.kmem {
+            kmem.read_into(buf)?;
+            stat.kernel = parse_number(buf);
+        }
+        let user = stat.counted + stat.file;
+        Ok(stat.with_total(total.map(|t| t.max(user))))
+    }
+}
+
+/// A leaf cgroup that holds one run's tree, made under the base cgroup that
+/// [`super::acquire`] found for this process. Removed when dropped.
 #[derive(Debug)]
 pub struct RunCgroup {
     version: CgroupVersion,
     dir: PathBuf,
-    stat: KeptFile,
-    current: KeptFile,
-    /// Set when memgate had to move itself into a leaf of its own (v2's no-internal-process rule).
-    moved_self: Option<SelfLeaf>,
-}
-
-#[derive(Debug)]
-struct SelfLeaf {
-    home: PathBuf,
-    leaf: PathBuf,
-    enabled_memory: bool,
+    meter: Meter,
+    /// Kernels before 5.19 have no `memory.peak`: the peak then comes from the samples.
+    has_peak: bool,
 }
 
 static LEAF_COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// The name of a run's leaf: memgate's PID (so that a dead memgate's leaves can be told apart)
+/// and a counter.
+pub fn leaf_name() -> String {
+    format!(
+        "memgate-{}-{}",
+        std::process::id(),
+        LEAF_COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 impl RunCgroup {
-    /// Makes a fresh leaf under `home` with the memory controller, ready for a child to join.
-    pub fn create(home: &CgroupHome) -> io::Result<Self> {
-        let moved_self = match home.version {
-            CgroupVersion::V1 => None,
-            CgroupVersion::V2 => enable_memory_for_children(&home.dir)?,
-        };
-        let name = format!(
-            "memgate-{}-{}",
-            std::process::id(),
-            LEAF_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = home.dir.join(name);
-        let made = fs::create_dir(&dir).and_then(|()| Self::open(home.version, &dir));
-        match made {
-            Ok((stat, current)) => Ok(Self {
-                version: home.version,
+    /// Makes a fresh leaf under `base` (memory available to its children), ready for a child to
+    /// join.
+    pub fn create(base: &CgroupHome) -> io::Result<Self> {
+        let dir = base.dir.join(leaf_name());
+        fs::create_dir(&dir)?;
+        match Meter::open(base.version, &dir) {
+            Ok(meter) => Ok(Self {
+                version: base.version,
+                has_peak: dir.join(base.version.peak_file()).exists(),
                 dir,
-                stat,
-                current,
-                moved_self,
+                meter,
             }),
             Err(err) => {
                 let _ = fs::remove_dir(&dir);
-                if let Some(leaf) = moved_self {
-                    leaf.undo();
-                }
                 Err(err)
             }
         }
     }
 
-    fn open(version: CgroupVersion, dir: &Path) -> io::Result<(KeptFile, KeptFile)> {
-        // The peak file is checked here so that a kernel without it (v2 < 5.19) falls back early.
-        fs::metadata(dir.join(version.peak_file()))?;
-        Ok((
-            KeptFile::open(&dir.join("memory.stat"))?,
-            KeptFile::open(&dir.join(version.current_file()))?,
-        ))
-    }
-
     pub fn version(&self) -> CgroupVersion {
         self.version
+    }
+
+    /// Whether the kernel keeps a peak for the leaf (v2 before 5.19 does not).
+    pub fn has_peak(&self) -> bool {
+        self.has_peak
     }
 
     /// The file a child writes `0` into (between fork and exec) to join the leaf.
@@ -272,16 +342,7 @@ impl RunCgroup {
 
     /// One sample: two `pread`s.
     pub fn sample(&self, buf: &mut Vec<u8>) -> io::Result<CgroupMemory> {
-        self.stat.read_into(buf)?;
-        let (counted, file) = parse_memory_stat(self.version, buf)
-            .ok_or_else(|| io::Error::other("memory.stat lacks anon/shmem/file"))?;
-        self.current.read_into(buf)?;
-        let total = parse_number(buf).unwrap_or(counted + file);
-        Ok(CgroupMemory {
-            counted,
-            file,
-            total,
-        })
+        self.meter.read(buf)
     }
 
     /// PIDs in the leaf now. Opened afresh each time: v1 builds the list once per open file and
@@ -307,91 +368,57 @@ impl RunCgroup {
     /// Kills every process in the leaf, repeatedly until it is empty (a process may fork while
     /// being killed). v2 has `cgroup.kill`, which does it atomically.
     pub fn kill_all(&self) {
-        if self.version == CgroupVersion::V2 {
-            let _ = fs::write(self.dir.join("cgroup.kill"), "1");
+        kill_all_in(&self.dir, self.version);
+    }
+}
+
+/// Kills every process in the cgroup `dir` until it is empty (or 100 tries).
+pub fn kill_all_in(dir: &Path, version: CgroupVersion) {
+    if version == CgroupVersion::V2 {
+        let _ = fs::write(dir.join("cgroup.kill"), "1");
+    }
+    for _ in 0..100 {
+        let pids = match fs::read(dir.join("cgroup.procs")) {
+            Ok(text) => parse_pids(&text).collect::<Vec<_>>(),
+            Err(_) => return,
+        };
+        if pids.is_empty() {
+            return;
         }
-        for _ in 0..100 {
-            let pids = self.pids();
-            if pids.is_empty() {
-                return;
+        for pid in pids {
+            // SAFETY: kill(2) with a PID read from a leaf of memgate's; no memory is touched.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Removes an empty cgroup directory, waiting a moment for killed processes to be gone (rmdir
+/// fails with EBUSY until the last one is fully released).
+pub fn remove_cgroup_dir(dir: &Path) -> io::Result<()> {
+    let mut result = Ok(());
+    for _ in 0..200 {
+        result = fs::remove_dir(dir);
+        match &result {
+            Err(err) if err.raw_os_error() == Some(libc::EBUSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
-            for pid in pids {
-                // SAFETY: kill(2) with a PID read from our own leaf; no memory is touched.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+            _ => break,
         }
     }
+    result
 }
 
 impl Drop for RunCgroup {
     fn drop(&mut self) {
         self.kill_all();
-        // rmdir fails with EBUSY until the last killed process is fully gone; give it a moment.
-        for _ in 0..200 {
-            match fs::remove_dir(&self.dir) {
-                Err(err) if err.raw_os_error() == Some(libc::EBUSY) => {
-                    std::thread::sleep(std::time::Duration::from_millis(5));
-                }
-                _ => break,
-            }
-        }
-        if let Some(leaf) = self.moved_self.take() {
-            leaf.undo();
-        }
+        let _ = remove_cgroup_dir(&self.dir);
     }
 }
 
-/// v2: makes `memory` available to children of `home`. A cgroup that holds processes cannot
-/// enable controllers for its children (EBUSY), so memgate first moves itself into a leaf of its
-/// own. Fails (and leaves things as they were) when others share `home`.
-fn enable_memory_for_children(home: &Path) -> io::Result<Option<SelfLeaf>> {
-    let subtree = home.join("cgroup.subtree_control");
-    let enabled = fs::read_to_string(&subtree)?;
-    if enabled.split_whitespace().any(|c| c == "memory") {
-        return Ok(None);
-    }
-    match write_file(&subtree, "+memory") {
-        Ok(()) => return Ok(None),
-        Err(err) if err.raw_os_error() != Some(libc::EBUSY) => return Err(err),
-        Err(_) => {}
-    }
-    let leaf = home.join(format!("memgate-self-{}", std::process::id()));
-    fs::create_dir(&leaf)?;
-    let moved = SelfLeaf {
-        home: home.to_path_buf(),
-        leaf,
-        enabled_memory: false,
-    };
-    if let Err(err) = write_file(&moved.leaf.join("cgroup.procs"), "0") {
-        moved.undo();
-        return Err(err);
-    }
-    match write_file(&subtree, "+memory") {
-        Ok(()) => Ok(Some(SelfLeaf {
-            enabled_memory: true,
-            ..moved
-        })),
-        Err(err) => {
-            moved.undo();
-            Err(err)
-        }
-    }
-}
-
-impl SelfLeaf {
-    /// Puts memgate back where it was and removes its own leaf.
-    fn undo(self) {
-        if self.enabled_memory {
-            let _ = write_file(&self.home.join("cgroup.subtree_control"), "-memory");
-        }
-        let _ = write_file(&self.home.join("cgroup.procs"), "0");
-        let _ = fs::remove_dir(&self.leaf);
-    }
-}
-
-fn write_file(path: &Path, text: &str) -> io::Result<()> {
-    // One write(2) call: cgroup files act on each write, and report errors from it.
+/// Writes `text` in one write(2) call: cgroup files act on each write, and report errors from it.
+pub fn write_file(path: &Path, text: &str) -> io::Result<()> {
     fs::OpenOptions::new()
         .write(true)
         .open(path)?
@@ -450,9 +477,18 @@ mod tests {
     #[test]
     fn memory_stat_v1_and_v2() {
         let v1 = b"cache 300\nrss 1000\nrss_huge 0\nshmem 100\nmapped_file 5\ntotal_rss 1000\n";
-        assert_eq!(parse_memory_stat(CgroupVersion::V1, v1), Some((1100, 200)));
+        let read = parse_memory_stat(CgroupVersion::V1, v1).unwrap();
+        assert_eq!((read.counted, read.file, read.kernel), (1100, 200, None));
+        // v1: kernel memory is what usage_in_bytes holds beyond user pages.
+        assert_eq!(read.with_total(Some(1500)).kernel, 200);
         let v2 = b"anon 4096\nfile 8192\nkernel 12\nshmem 4096\nfile_mapped 0\n";
-        assert_eq!(parse_memory_stat(CgroupVersion::V2, v2), Some((8192, 4096)));
+        let read = parse_memory_stat(CgroupVersion::V2, v2).unwrap();
+        assert_eq!(
+            (read.counted, read.file, read.kernel),
+            (8192, 4096, Some(12))
+        );
+        let full = read.with_total(Some(20000));
+        assert_eq!((full.kernel, full.total), (12, 20000));
         assert_eq!(parse_memory_stat(CgroupVersion::V2, b"anon 1\n"), None);
     }
 

@@ -5,7 +5,6 @@ use crate::measure::stats;
 use crate::results::{Method, RunResult, STORED_TIMELINE_POINTS, Uncertainty};
 use crate::units::format_size;
 
-use super::cgroup::CgroupVersion;
 use super::probe::ProbeSummary;
 use super::sampler::Recorder;
 use super::spawn::TreeExit;
@@ -20,31 +19,9 @@ pub(super) struct Peak {
     pub counted: u64,
     /// With file-backed pages.
     pub total: u64,
+    /// Kernel memory beside it (cgroup paths only).
+    pub kernel: Option<u64>,
     pub uncertainty: Option<Uncertainty>,
-}
-
-/// The peak from a cgroup's own high-water mark (`kernel_peak`, when it could be read).
-pub(super) fn cgroup_peak(
-    version: CgroupVersion,
-    kernel_peak: Option<u64>,
-    recorder: &Recorder,
-) -> Peak {
-    let method = match version {
-        CgroupVersion::V1 => Method::CgroupV1,
-        CgroupVersion::V2 => Method::CgroupV2,
-    };
-    let total = kernel_peak.unwrap_or(0).max(recorder.max_total.0);
-    // The kernel's peak counts page cache too; take the file pages of the sample with the
-    // highest total off it. Exact when file pages are steady, as they usually are.
-    let counted = total
-        .saturating_sub(recorder.max_total.1)
-        .max(recorder.max_counted);
-    Peak {
-        method,
-        counted,
-        total,
-        uncertainty: None,
-    }
 }
 
 /// The peak from samples, raised to the highest per-process high-water mark. When that mark is
@@ -69,6 +46,7 @@ pub(super) fn sampled_peak(recorder: &Recorder, probe: &ProbeSummary) -> Peak {
         method: Method::Sampled,
         counted: peak,
         total: recorder.max_total.0.max(peak),
+        kernel: None,
         uncertainty,
     }
 }
@@ -105,6 +83,7 @@ pub(super) fn into_run(
         peak_bytes: peak.counted,
         peak_total_bytes: peak.total,
         file_peak_bytes,
+        kernel_bytes: peak.kernel,
         steady_bytes: stats::steady_bytes(&timeline),
         growth_bytes_per_sec: growth.bytes_per_sec,
         leak: growth.leak,
@@ -138,16 +117,6 @@ mod tests {
             recorder.push(i as f64 * 0.01, sample);
         }
         recorder
-    }
-
-    #[test]
-    fn a_cgroups_peak_loses_the_file_pages_of_the_highest_sample() {
-        let recorder = recorder(&[(100 * MIB, 10 * MIB, 1), (200 * MIB, 30 * MIB, 1)]);
-        let peak = cgroup_peak(CgroupVersion::V2, Some(250 * MIB), &recorder);
-        assert_eq!(peak.method, Method::CgroupV2);
-        assert_eq!((peak.counted, peak.total), (220 * MIB, 250 * MIB));
-        let unread = cgroup_peak(CgroupVersion::V1, None, &recorder);
-        assert_eq!((unread.counted, unread.total), (200 * MIB, 230 * MIB));
     }
 
     #[test]

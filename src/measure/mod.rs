@@ -1,35 +1,48 @@
 //! The measurement engine: run one command, measure its whole process tree.
 //!
 //! [`measure`] is the one entry point the gate calls. The method, in order of preference: a fresh
-//! memory cgroup per run (exact peak, v1 or v2); else the sampled /proc tree with sharing corrected
-//! by rare PSS reads and spikes caught by per-process high-water marks; `sysinfo` where there is no
-//! /proc. The result names its method and states its uncertainty when the bounds disagree. See
-//! docs/accuracy.md for how close each method comes.
+//! memory cgroup per run (exact peak, v1 or v2) under the base cgroup this process acquired once
+//! (`acquire`, `held`); else memgate's read-only cgroup read as a meter (`cgroup-shared`); else
+//! the sampled /proc tree with sharing corrected by rare PSS reads and spikes caught by
+//! per-process high-water marks; `sysinfo` where there is no /proc. The result names its method
+//! and states its uncertainty when the bounds disagree. See docs/accuracy.md for how close each
+//! method comes. [`release`] puts back what acquiring changed: every command calls it at its end.
 
+mod acquire;
+mod acquire_facts;
 pub mod cgroup;
+mod cgroup_figures;
 mod cgroup_probe;
 mod figures;
+mod held;
 pub mod interrupt;
 mod portable;
 mod probe;
 mod proc_tree;
 pub mod procfs;
 pub mod sampler;
+mod shared_meter;
 pub mod spawn;
 pub mod stats;
+mod systemd;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::results::{Method, RunResult};
+use crate::results::{CgroupSource, Method, RunResult};
+pub use acquire::NamedUnusable;
 pub use spawn::{Capture, Launch, SpawnError};
 
 use cgroup::RunCgroup;
+use cgroup_probe::Source;
 use figures::Finish;
+use held::Base;
 use probe::ProbeSummary;
 use sampler::Recorder;
+use shared_meter::SharedMeter;
 
 /// The longest sampling interval: the steady-state and growth windows are at most 1 s
 /// ([`stats`]), so a coarser timeline would leave them mostly empty. The config and the command
@@ -58,6 +71,9 @@ pub struct RunSpec {
     pub interval: Duration,
     pub timeout: Option<Duration>,
     pub method: MethodChoice,
+    /// A base cgroup named in the config (`cgroup:`); `MEMGATE_CGROUP` wins over it. Read at the
+    /// first measured run of the process, when the cgroup is acquired.
+    pub cgroup: Option<PathBuf>,
 }
 
 /// One measured run, and the method that measured it (a benchmark's results store the method
@@ -75,6 +91,8 @@ pub enum MeasureError {
     Spawn(#[from] SpawnError),
     #[error("no memory cgroup can be made here ({0}); use --method sampled or auto")]
     NoCgroup(String),
+    #[error(transparent)]
+    NamedCgroup(#[from] NamedUnusable),
     #[error("the sampling interval must be greater than zero")]
     ZeroInterval,
     #[error(
@@ -102,31 +120,47 @@ pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
     interrupt::install();
     spawn::become_subreaper();
     let mut notes = Vec::new();
-    let cgroup = choose_cgroup(spec.method, &mut notes)?.map(Arc::new);
+    let metered = choose_meter(spec, &mut notes)?;
     // Without a leaf, memgate's own cgroup (readable even where it is not writable) still counts
     // OOM kills: a SIGKILL that comes with a new one was the OOM killer.
-    let home = cgroup.is_none().then(cgroup::find_home).flatten();
+    let home = match &metered {
+        Metered::Leaf(_) => None,
+        Metered::Shared(meter) => Some(meter.home().clone()),
+        Metered::Sampled => cgroup::find_home(),
+    };
     let home_oom_kills_before = home.as_ref().map_or(0, cgroup::oom_kills_in);
 
     let started = Instant::now();
-    let root = spawn::start(&spec.launch, cgroup.as_deref())?;
-    let sampler = SamplerThread::start(cgroup.clone(), root, started, spec.interval);
-    let exit = spawn::wait_for_tree(root, started, spec.timeout, cgroup.as_ref());
+    let leaf = metered.leaf();
+    let root = spawn::start(&spec.launch, leaf.as_deref())?;
+    let sampler = SamplerThread::start(metered.source(), root, started, spec.interval);
+    let exit = spawn::wait_for_tree(root, started, spec.timeout, leaf.as_ref());
     let duration_secs = started.elapsed().as_secs_f64();
     let (recorder, probe) = sampler.stop();
 
-    let oom_kills = match (&cgroup, &home) {
+    let oom_kills = match (&leaf, &home) {
         (Some(cgroup), _) => cgroup.oom_kills(),
         (None, Some(home)) if exit.signal == Some(libc::SIGKILL) => {
             cgroup::oom_kills_in(home).saturating_sub(home_oom_kills_before)
         }
         _ => 0,
     };
-    let peak = match &cgroup {
-        Some(cgroup) => figures::cgroup_peak(cgroup.version(), cgroup.peak().ok(), &recorder),
-        None => figures::sampled_peak(&recorder, &probe),
+    let readings = probe.cgroup.unwrap_or_default();
+    let peak = match &metered {
+        Metered::Leaf(cgroup) => {
+            let kernel_peak = cgroup.has_peak().then(|| cgroup.peak().ok()).flatten();
+            if !cgroup.has_peak() {
+                notes.push(NO_PEAK_FILE.to_string());
+            }
+            cgroup_figures::leaf_peak(cgroup.version(), kernel_peak, &readings, &recorder)
+        }
+        Metered::Shared(meter) => {
+            cgroup_figures::shared_peak(meter.kernel_peak(), &readings, &recorder)
+        }
+        Metered::Sampled => figures::sampled_peak(&recorder, &probe),
     };
-    drop(cgroup); // removes the leaf (after killing anything left in it)
+    drop(leaf);
+    drop(metered); // removes the leaf (after killing anything left in it)
 
     let finish = Finish {
         exit,
@@ -139,28 +173,84 @@ pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
     })
 }
 
-/// The run's cgroup, as `choice` asks: none for sampling; with `auto`, none where one cannot be
-/// made, which a note says.
-fn choose_cgroup(
-    choice: MethodChoice,
-    notes: &mut Vec<String>,
-) -> Result<Option<RunCgroup>, MeasureError> {
-    Ok(match choice {
-        MethodChoice::Sampled => None,
-        MethodChoice::Cgroup => Some(make_cgroup().map_err(MeasureError::NoCgroup)?),
-        MethodChoice::Auto => match make_cgroup() {
-            Ok(cgroup) => Some(cgroup),
-            Err(reason) => {
-                notes.push(format!("sampled: no memory cgroup here ({reason})"));
-                None
-            }
-        },
-    })
+const NO_PEAK_FILE: &str = "this kernel keeps no memory.peak (before 5.19): the peak is the highest sample of the run's cgroup";
+
+/// How this process got its memory cgroup, once a measured run has tried.
+pub fn cgroup_source() -> Option<CgroupSource> {
+    held::source()
 }
 
-fn make_cgroup() -> Result<RunCgroup, String> {
-    let home = cgroup::find_home().ok_or("no memory controller in /proc/self/cgroup")?;
-    RunCgroup::create(&home).map_err(|err| format!("{}: {err}", home.dir.display()))
+/// Puts back what acquiring the cgroup changed (memgate in its original cgroup, no cgroup of
+/// memgate's left). Every command calls it at its end, after success, failure or a signal.
+pub fn release() {
+    held::release();
+}
+
+/// What measures a run.
+enum Metered {
+    /// A fresh leaf of its own.
+    Leaf(Arc<RunCgroup>),
+    /// memgate's read-only cgroup, read as a meter.
+    Shared(Arc<SharedMeter>),
+    Sampled,
+}
+
+impl Metered {
+    fn leaf(&self) -> Option<Arc<RunCgroup>> {
+        match self {
+            Self::Leaf(cgroup) => Some(cgroup.clone()),
+            _ => None,
+        }
+    }
+
+    fn source(&self) -> Option<Source> {
+        match self {
+            Self::Leaf(cgroup) => Some(Source::Leaf(cgroup.clone())),
+            Self::Shared(meter) => Some(Source::Shared(meter.clone())),
+            Self::Sampled => None,
+        }
+    }
+}
+
+/// What measures the run, as `spec.method` asks: sampling by request; else the base this process
+/// acquired, where `cgroup` accepts only a leaf and `auto` falls back to sampling (a note says
+/// why, once per process).
+fn choose_meter(spec: &RunSpec, notes: &mut Vec<String>) -> Result<Metered, MeasureError> {
+    if spec.method == MethodChoice::Sampled {
+        return Ok(Metered::Sampled);
+    }
+    let for_run = held::for_run(spec.cgroup.as_deref())?;
+    let exact_only = spec.method == MethodChoice::Cgroup;
+    let reason = match &for_run.base {
+        Base::Leaves(base) => match RunCgroup::create(base) {
+            Ok(cgroup) => {
+                notes.extend(for_run.first_note);
+                return Ok(Metered::Leaf(Arc::new(cgroup)));
+            }
+            Err(err) => format!("{}: {err}", base.dir.display()),
+        },
+        Base::Shared(home) if !exact_only => match SharedMeter::open(home) {
+            Ok(meter) => {
+                notes.extend(for_run.first_note);
+                return Ok(Metered::Shared(Arc::new(meter)));
+            }
+            Err(err) => format!("{}: {err}", home.dir.display()),
+        },
+        Base::Shared(home) => format!("{} is read-only", home.dir.display()),
+        Base::None(why) => why.clone(),
+    };
+    if exact_only {
+        return Err(MeasureError::NoCgroup(reason));
+    }
+    // The way's own note once per process; a leaf or meter that failed for this run, each time.
+    match (&for_run.base, for_run.first_note) {
+        (Base::None(_), first_note) => notes.extend(first_note),
+        (_, first_note) => {
+            notes.extend(first_note);
+            notes.push(format!("sampled: no memory cgroup for this run ({reason})"));
+        }
+    }
+    Ok(Metered::Sampled)
 }
 
 /// The sampler on its own OS thread, from the command's start until [`SamplerThread::stop`].
@@ -170,12 +260,7 @@ struct SamplerThread {
 }
 
 impl SamplerThread {
-    fn start(
-        cgroup: Option<Arc<RunCgroup>>,
-        root: u32,
-        started: Instant,
-        interval: Duration,
-    ) -> Self {
+    fn start(cgroup: Option<Source>, root: u32, started: Instant, interval: Duration) -> Self {
         let (stop, stop_rx) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("memgate-sampler".into())

@@ -1,9 +1,8 @@
 //! Which probe samples a run, and what each one learned beyond its samples.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::cgroup::RunCgroup;
+use super::cgroup_probe::{CgroupReadings, Source};
 use super::sampler::Probe;
 use super::{cgroup_probe, portable, proc_tree};
 
@@ -15,6 +14,8 @@ pub(super) struct ProbeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
+    /// What a cgroup's readings showed (cgroup paths only).
+    pub cgroup: Option<CgroupReadings>,
 }
 
 /// A probe that can say, when the run is over, what it learned beyond its samples.
@@ -26,6 +27,7 @@ impl FinishingProbe for cgroup_probe::CgroupProbe {
     fn finish(&self) -> ProbeSummary {
         ProbeSummary {
             processes_seen: self.processes_seen(),
+            cgroup: Some(self.readings),
             ..ProbeSummary::default()
         }
     }
@@ -38,6 +40,7 @@ impl FinishingProbe for proc_tree::ProcTreeProbe {
             largest_process_peak: self.summary.largest_process_peak,
             pss_reads: self.summary.pss_reads,
             pss_time: self.summary.pss_time,
+            cgroup: None,
         }
     }
 }
@@ -51,10 +54,11 @@ impl FinishingProbe for portable::PortableProbe {
     }
 }
 
-/// The run's cgroup when it has one; else the /proc tree on Linux, `sysinfo` elsewhere.
-pub(super) fn make_probe(cgroup: Option<Arc<RunCgroup>>, root: u32) -> Box<dyn FinishingProbe> {
-    if let Some(cgroup) = cgroup {
-        return Box::new(cgroup_probe::CgroupProbe::new(cgroup));
+/// The run's cgroup (its leaf, or the shared one) when it has one; else the /proc tree on Linux,
+/// `sysinfo` elsewhere.
+pub(super) fn make_probe(cgroup: Option<Source>, root: u32) -> Box<dyn FinishingProbe> {
+    if let Some(source) = cgroup {
+        return Box::new(cgroup_probe::CgroupProbe::new(source));
     }
     #[cfg(target_os = "linux")]
     {

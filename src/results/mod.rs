@@ -18,7 +18,7 @@ pub use benchmark::{
     Aggregate, BaselineFigures, BenchmarkResult, BudgetFigures, Check, CheckKind, Comparison,
     Metric, Subject, Verdict,
 };
-pub use environment::timestamp;
+pub use environment::{CgroupSource, timestamp};
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use fingerprint::{Fingerprint, SetupFingerprints};
 pub use run::{Ending, Method, RunResult, Uncertainty};
@@ -103,6 +103,10 @@ pub struct Environment {
     pub cpus: usize,
     pub memory_bytes: u64,
     pub method: Method,
+    /// How memgate got its memory cgroup in this process (absent in older files, and when every
+    /// run was sampled by request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<CgroupSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_sha: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

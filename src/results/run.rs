@@ -44,6 +44,10 @@ pub struct RunResult {
     /// Peak including file-backed pages (page cache, mapped files).
     pub peak_total_bytes: u64,
     pub file_peak_bytes: u64,
+    /// Kernel memory (page tables, slab, sockets) charged to the run's cgroup at its highest;
+    /// known only on the cgroup paths, and absent in older files. Never counted by budgets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_bytes: Option<u64>,
     pub steady_bytes: u64,
     pub growth_bytes_per_sec: f64,
     pub leak: bool,

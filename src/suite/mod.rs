@@ -125,7 +125,7 @@ pub fn run<E>(
         let base = baseline
             .side()
             .and_then(|side| side.config.benchmark(name))
-            .map(|benchmark| (benchmark, plan::spec(benchmark, plan.method)));
+            .map(|benchmark| (benchmark, plan::spec(plan.config, benchmark, plan.method)));
         let ran = alternate::alternate(
             index,
             planned,
@@ -134,6 +134,9 @@ pub fn run<E>(
             &mut measure,
             &mut on_event,
         )?;
+        if let Some(source) = crate::measure::cgroup_source() {
+            results.environment.cgroup = Some(source);
+        }
         if !method_known && !ran.head.runs.is_empty() {
             results.environment.method = ran.head.method;
             method_known = true;

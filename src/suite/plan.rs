@@ -80,7 +80,7 @@ impl<'c> Plan<'c> {
             .zip(stems)
             .map(|(benchmark, stem)| Planned {
                 benchmark,
-                spec: spec(benchmark, method),
+                spec: spec(config, benchmark, method),
                 runs: runs.unwrap_or(benchmark.runs).max(1),
                 warmup: benchmark.warmup,
                 stem,
@@ -125,7 +125,7 @@ fn select<'a>(
 }
 
 /// How one run of `benchmark` is started and measured (a base's benchmark too).
-pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
+pub fn spec(config: &Config, benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
     RunSpec {
         launch: Launch {
             argv: match &benchmark.command {
@@ -144,6 +144,7 @@ pub fn spec(benchmark: &ResolvedBenchmark, method: MethodChoice) -> RunSpec {
         interval: benchmark.interval,
         timeout: Some(benchmark.timeout),
         method,
+        cgroup: config.cgroup.clone(),
     }
 }
 

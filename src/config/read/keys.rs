@@ -3,7 +3,14 @@
 
 use crate::config::did_you_mean::{nearest, same_word};
 
-pub(crate) const TOP_KEYS: &[&str] = &["version", "defaults", "setup", "benchmarks", "github"];
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "version",
+    "defaults",
+    "setup",
+    "cgroup",
+    "benchmarks",
+    "github",
+];
 /// Keys a benchmark and `defaults` share.
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "cwd",

@@ -59,6 +59,7 @@ pub(crate) struct RawConfig {
     pub version: u32,
     pub defaults: RawSettings,
     pub setup: Vec<String>,
+    pub cgroup: Option<String>,
     pub benchmarks: Vec<RawBenchmark>,
     pub github: GithubConfig,
 }

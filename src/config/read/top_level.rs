@@ -33,6 +33,7 @@ impl Reader<'_> {
             version: SUPPORTED_VERSIONS[0],
             defaults: RawSettings::default(),
             setup: Vec::new(),
+            cgroup: None,
             benchmarks: Vec::new(),
             github: GithubConfig::default(),
         };
@@ -50,6 +51,7 @@ impl Reader<'_> {
                         .strings(entry, "a list of shell commands")
                         .unwrap_or_default()
                 }
+                "cgroup" => config.cgroup = self.cgroup(entry),
                 "benchmarks" => {
                     saw_benchmarks = true;
                     config.benchmarks = self.benchmarks(entry);
@@ -65,6 +67,26 @@ impl Reader<'_> {
             );
         }
         Some(config)
+    }
+
+    /// `cgroup:`: a base cgroup prepared for memgate, as an absolute path (under the cgroup mount,
+    /// or relative to it); memgate makes its per-run cgroups there (docs/accuracy.md).
+    fn cgroup(&mut self, entry: &Entry) -> Option<String> {
+        let path = self.string(entry, "a cgroup path (a string)")?;
+        let problem = if !path.starts_with('/') {
+            Some("a cgroup path must be absolute, such as /sys/fs/cgroup/memgate or /memgate")
+        } else if path.split('/').any(|part| part == "..") {
+            Some("a cgroup path must not contain `..`")
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                self.report(entry.value, message);
+                None
+            }
+            None => Some(path),
+        }
     }
 
     fn version(&mut self, entry: &Entry) -> Option<u32> {
