@@ -36,7 +36,8 @@ pub fn execute(args: RunArgs) -> CommandResult {
         crate::results::prepare_output(path)?;
     }
     let measurement = measure::measure(&spec)?;
-    let cgroup = measure::cgroup_source();
+    // Measured without a cgroup (sampled, by choice or not): "none".
+    let cgroup = measure::cgroup_source().or(Some(CgroupSource::None));
     let _ = io::stderr().write_all(render(&command_line, &measurement, cgroup).as_bytes());
 
     if let Some(path) = &args.json {
@@ -118,7 +119,7 @@ pub fn render(
 fn one_benchmark_results(name: String, command: String, measurement: &Measurement) -> Results {
     let Measurement { method, run } = measurement;
     let mut results = Results::new(Environment::detect(*method), timestamp());
-    results.environment.cgroup = measure::cgroup_source();
+    results.environment.cgroup = measure::cgroup_source().or(Some(CgroupSource::None));
     let runs = vec![run.clone()];
     let figures = crate::gate::verdict::aggregate(&runs);
     // No budget to judge by: the run's own success is the verdict.

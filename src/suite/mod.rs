@@ -30,7 +30,7 @@ mod worktree;
 
 use crate::config::Config;
 use crate::measure::{MeasureError, Measurement, RunSpec};
-use crate::results::{Environment, Method, Results, timestamp};
+use crate::results::{CgroupSource, Environment, Method, Results, timestamp};
 
 pub use baseline::{BaseError, BaseInterrupted, BaseSide, Baseline};
 pub use head::{HeadError, HeadTree};
@@ -134,8 +134,10 @@ pub fn run<E>(
             &mut measure,
             &mut on_event,
         )?;
-        if let Some(source) = crate::measure::cgroup_source() {
-            results.environment.cgroup = Some(source);
+        if !ran.head.runs.is_empty() {
+            // Runs were measured: without a cgroup (sampled, by choice or not) that is "none".
+            let source = crate::measure::cgroup_source();
+            results.environment.cgroup = Some(source.unwrap_or(CgroupSource::None));
         }
         if !method_known && !ran.head.runs.is_empty() {
             results.environment.method = ran.head.method;
