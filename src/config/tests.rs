@@ -207,11 +207,19 @@ fn relative_config_paths_resolve_against_the_current_folder() {
 fn starter_config_loads_cleanly() {
     let config = ok(STARTER_CONFIG);
     assert_eq!(config.version, 1);
-    assert_eq!(config.setup.len(), 1);
+    assert_eq!(config.setup.len(), 2);
+    assert!(
+        config
+            .setup
+            .iter()
+            .all(|step| step.contains(".memgate/venv"))
+    );
     assert_eq!(config.benchmarks.len(), 1);
     let b = &config.benchmarks[0];
     assert_eq!(b.name, "example");
-    assert!(matches!(&b.command, Invocation::Shell(s) if s.starts_with("python3 -c")));
+    assert!(
+        matches!(&b.command, Invocation::Shell(s) if s.starts_with(".memgate/venv/bin/python -c"))
+    );
     assert_eq!(b.budget.peak, Some(400 * MIB));
     assert_eq!(b.budget.steady, Some(300 * MIB));
     assert_eq!(b.budget.growth, Some(2.0 * MIB as f64));
@@ -231,6 +239,7 @@ fn starter_config_states_the_built_in_defaults() {
     assert_eq!(b.interval, DEFAULT_INTERVAL);
     assert_eq!(b.budget.warn_at, DEFAULT_WARN_AT);
     assert_eq!(b.regression, Regression::default());
+    assert_eq!(b.window, crate::results::GrowthWindow::default());
 }
 
 #[test]

@@ -79,6 +79,15 @@ pub fn figures(f: &Figures) -> String {
     )
 }
 
+/// The growth column: the rate when it was judged a leak (or in files from before growth was
+/// judged), else what the judgement says in its stead ("no trend", "too short").
+pub fn growth_cell(b: &BenchmarkView) -> String {
+    match b.growth.and_then(|g| g.cell()) {
+        Some(words) => words.to_string(),
+        None => format_rate(b.figures.growth_bytes_per_sec),
+    }
+}
+
 /// "peak over the runs 316.5 MiB–318.7 MiB".
 pub fn peak_spread((low, high): (u64, u64)) -> String {
     format!(
@@ -152,11 +161,19 @@ pub fn check_text(c: &Check) -> String {
             "{icon} {metric} vs base: {actual}, limit {}",
             format_figure(c.metric, c.limit)
         ),
-        (CheckKind::Budget, _) => format!(
-            "{icon} {metric} budget {}: {actual} ({:.0}%)",
-            format_figure(c.metric, c.limit),
-            budget_use(c) * 100.0
-        ),
+        (CheckKind::Budget, _) => match (budget_use(c), &c.detail) {
+            (Some(used), _) => format!(
+                "{icon} {metric} budget {}: {actual} ({:.0}%)",
+                format_figure(c.metric, c.limit),
+                used * 100.0
+            ),
+            (None, detail) => format!(
+                "{} {metric} budget {}: not applied, {actual} {}",
+                if c.warn { "⚠️" } else { "➖" },
+                format_figure(c.metric, c.limit),
+                detail.as_deref().unwrap_or("not judged")
+            ),
+        },
     }
 }
 

@@ -7,6 +7,7 @@
 mod benchmark;
 mod environment;
 mod file;
+mod growth;
 pub mod limits;
 pub mod merge;
 mod run;
@@ -19,6 +20,9 @@ pub use benchmark::{
 };
 pub use environment::timestamp;
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
+pub use growth::{
+    DEFAULT_MIN_WINDOW_SECS, DEFAULT_WARM_UP_SHARE, GrowthJudgement, GrowthWindow, WarmUp,
+};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";

@@ -140,6 +140,7 @@ pub fn subject(benchmark: &ResolvedBenchmark) -> Subject {
         tags: benchmark.tags.clone(),
         config_line: Some(benchmark.line),
         budget: budget_figures(benchmark),
+        window: benchmark.window,
     }
 }
 
