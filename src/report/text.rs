@@ -145,7 +145,8 @@ pub fn base_sentence(b: &BenchmarkView) -> Option<String> {
 }
 
 /// "✅ peak budget 600.0 MiB: 410.0 MiB (68%)", "❌ peak vs base 405.0 MiB: 812.0 MiB (+100%,
-/// limit +10%)".
+/// limit +10%)", "➖ growth budget 2.00 MiB/s: 37.70 MiB/s, not applied" (the check's detail
+/// says why).
 pub fn check_text(c: &Check) -> String {
     let icon = if c.ok { "✅" } else { "❌" };
     let metric = c.metric.as_str();
@@ -167,11 +168,11 @@ pub fn check_text(c: &Check) -> String {
                 format_figure(c.metric, c.limit),
                 used * 100.0
             ),
-            (None, detail) => format!(
-                "{} {metric} budget {}: not applied, {actual} {}",
+            // Why it was not applied is the check's detail, which the caller adds.
+            (None, _) => format!(
+                "{} {metric} budget {}: {actual}, not applied",
                 if c.warn { "⚠️" } else { "➖" },
                 format_figure(c.metric, c.limit),
-                detail.as_deref().unwrap_or("not judged")
             ),
         },
     }

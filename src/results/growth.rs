@@ -79,15 +79,15 @@ impl GrowthJudgement {
         }
     }
 
-    /// The judgement in words: "too short to judge (steady window 2.3 s, judged from 5.0 s: runs
-    /// of at least 6.4 s)", "no significant trend in 3 runs", "1 of 2 runs shows a leak".
+    /// The judgement in words: "too short to judge: steady window 2.3 s of the 5.0 s needed, runs
+    /// of at least 6.4 s", "no significant trend in 3 runs", "runs disagree: 1 of 2 runs …".
     pub fn sentence(self) -> String {
         match self {
             GrowthJudgement::Leak { leaking, runs } => {
                 format!("a leak: {leaking} of {runs} runs show a significant rise")
             }
             GrowthJudgement::Disagree { leaking, runs } => format!(
-                "runs disagree: {leaking} of {runs} runs show a leak (not failed; more runs would decide)"
+                "runs disagree: {leaking} of {runs} runs show a leak, not failed; more runs would decide"
             ),
             GrowthJudgement::NoTrend { runs } => format!(
                 "no significant trend in {runs} run{}",
@@ -98,7 +98,7 @@ impl GrowthJudgement {
                 min_window_secs,
                 run_secs,
             } => format!(
-                "too short to judge (steady window {window_secs:.1} s, judged from {min_window_secs:.1} s: runs of at least {run_secs:.1} s)"
+                "too short to judge: steady window {window_secs:.1} s of the {min_window_secs:.1} s needed, runs of at least {run_secs:.1} s"
             ),
         }
     }
