@@ -650,3 +650,28 @@ fn a_next_line_character_is_a_line_break_in_error_positions() {
         }
     }
 }
+
+#[test]
+fn steady_after_and_min_window_set_the_growth_window() {
+    use crate::results::{GrowthWindow, WarmUp};
+    let config = ok(
+        "defaults:\n  steady_after: 2s\n  min_window: 8s\nbenchmarks:\n  \
+         - {name: a, run: x}\n  - {name: b, run: x, steady_after: 30%}\n",
+    );
+    let window = |i: usize| config.benchmarks[i].window;
+    assert_eq!(
+        window(0),
+        GrowthWindow {
+            warm_up: WarmUp::Secs(2.0),
+            min_window_secs: 8.0
+        }
+    );
+    assert_eq!(window(1).warm_up, WarmUp::Share(0.3));
+    assert_eq!(window(1).min_window_secs, 8.0);
+    let refused = one_error("benchmarks:\n  - {name: a, run: x, steady_after: 95%}\n");
+    assert!(refused.contains("below 90% of the run"), "{refused}");
+    let refused = one_error("benchmarks:\n  - {name: a, run: x, min_window: 0.5s}\n");
+    assert!(refused.contains("between 1s and 24h"), "{refused}");
+    let typo = one_error("benchmarks:\n  - {name: a, run: x, min_windw: 5s}\n");
+    assert!(typo.contains("did you mean `min_window`?"), "{typo}");
+}

@@ -183,6 +183,33 @@ mod tests {
     }
 
     #[test]
+    fn budget_use_is_budget_use_and_the_regression_limit_has_its_own_column() {
+        use crate::results::{BaselineFigures, Comparison};
+        let mut results = results_named(&["train"]);
+        let b = &mut results.benchmarks[0];
+        // 2 MiB against a 600 MiB budget, and a base that measured 1.95 MiB: the regression
+        // limit (+10%) is nearly used up, the budget is not.
+        let base = BaselineFigures {
+            peak_bytes: 1_950_000,
+            steady_bytes: 1_950_000,
+            ..BaselineFigures::default()
+        };
+        let regression = crate::config::Regression::default();
+        crate::gate::compare::rejudge(b, Some(Comparison::Compared), Some(base), &regression);
+        let table = render(&results, false);
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.contains("budget use") && header.contains("vs base  limit"),
+            "{table}"
+        );
+        let row = table.lines().nth(1).unwrap();
+        assert!(
+            row.contains(" 0%  ") && row.contains("+8%   +10%"),
+            "{table}"
+        );
+    }
+
+    #[test]
     fn rows_align_by_the_width_of_what_is_shown() {
         let names = [
             "plain",
