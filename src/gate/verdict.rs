@@ -355,7 +355,8 @@ mod tests {
             duration_secs: 3.0,
             ..run(100, 90, 37.7)
         };
-        let verdict = judge(&[short.clone()], &agg(&[short]), Some(&budget(None)), None);
+        let short = [short];
+        let verdict = judge(&short, &agg(&short), Some(&budget(None)), None);
         assert_eq!(verdict.status, Status::Pass, "{verdict:?}");
         let growth = &verdict.checks[0];
         assert!(growth.ok && !growth.judged && budget_use(growth).is_none());
@@ -371,7 +372,8 @@ mod tests {
             leak: false,
             ..run(100, 90, 37.7)
         };
-        let verdict = judge(&[noise.clone()], &agg(&[noise]), Some(&budget(None)), None);
+        let noise = [noise];
+        let verdict = judge(&noise, &agg(&noise), Some(&budget(None)), None);
         assert_eq!(verdict.status, Status::Pass);
         assert_eq!(
             verdict.checks[0].detail.as_deref(),
