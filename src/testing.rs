@@ -63,7 +63,7 @@ pub fn judged(
     runs: Vec<RunResult>,
     budget: Option<BudgetFigures>,
 ) -> BenchmarkResult {
-    let figures = verdict::aggregate(&runs);
+    let figures = verdict::aggregate(&runs, &Default::default());
     let judged = verdict::judge(&runs, &figures, budget.as_ref(), None);
     BenchmarkResult::judged(
         subject(name, command, budget),

@@ -63,8 +63,11 @@ fn baseline_ref_catches_the_doubling_and_cleans_up() {
     let train = &results["benchmarks"][0];
     assert_eq!(train["status"], "fail");
     let reason = train["reason"].as_str().unwrap();
+    // Every failed check is named, regressions against the base first.
+    let first = reason.split("; ").next().unwrap();
+    assert!(first.contains(" vs base "), "{reason}");
     assert!(
-        reason.starts_with("peak ") && reason.contains(" vs base "),
+        reason.contains("peak ") && reason.contains("steady "),
         "{reason}"
     );
     assert!(reason.contains("limit +10%"), "{reason}");
@@ -202,7 +205,10 @@ fn compare_unchanged_better_worse_noisy_new_and_removed() {
     assert_eq!(get("worse").status, Status::Fail);
     assert_eq!(
         get("worse").reason.as_deref(),
-        Some("peak 810.0 MiB vs base 402.0 MiB (+101%, limit +10%)")
+        Some(
+            "peak 810.0 MiB vs base 402.0 MiB (+101%, limit +10%); \
+             steady 724.5 MiB vs base 360.9 MiB (+101%, limit +10%)"
+        )
     );
     let noisy = get("noisy");
     assert_eq!(noisy.status, Status::Pass, "{:?}", noisy.checks);

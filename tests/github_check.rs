@@ -23,6 +23,7 @@ benchmarks:
     runs: 1
     budget:
       peak: 1KiB
+      steady: 1KiB
 ";
 
 const PASSING: &str = "version: 1
@@ -190,15 +191,22 @@ async fn a_pull_request_gets_one_comment_a_summary_outputs_and_annotations() {
         "{out:?}"
     );
 
-    // An annotation on the budget line that failed, and a group around each benchmark's runs.
-    assert!(
-        run1.stdout
-            .lines()
-            .any(|l| l
-                .starts_with("::error file=memgate.yml,line=12,title=memgate%3A greedy fail::")),
-        "{}",
-        run1.stdout
-    );
+    // An annotation on each budget line that failed, each with every failed check, and a group
+    // around each benchmark's runs.
+    for (line, metric) in [(12, "peak"), (13, "steady")] {
+        let start = format!(
+            "::error file=memgate.yml,line={line},title=memgate%3A greedy fail ({metric} budget)::"
+        );
+        let annotation = run1.stdout.lines().find(|l| l.starts_with(&start));
+        let annotation = annotation.unwrap_or_else(|| panic!("{start}\n{}", run1.stdout));
+        assert!(
+            annotation.contains("peak ")
+                && annotation.contains("steady ")
+                && annotation.matches("exceeds budget 1.0 KiB").count() == 2,
+            "{annotation}"
+        );
+    }
+    assert!(run1.stdout.contains("::group::greedy"), "{}", run1.stdout);
     assert!(
         !run1.stdout.contains("title=memgate%3A tiny"),
         "{}",

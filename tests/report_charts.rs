@@ -79,7 +79,8 @@ fn timeline_svg_parses_and_carries_its_text() {
     let texts = svg_texts(&chart::timeline_svg(b));
     let all = texts.join("\n");
     for wanted in [
-        "train-f64 — fail: peak 813.1 MiB exceeds budget 600.0 MiB",
+        // Every failed check, the regressions against the base first (cut to the title's width).
+        "train-f64 — fail: steady 781.1 MiB vs base 376.3 MiB (+108%, limit +10%); peak 813.1",
         "time (s)",
         "memory (MiB)",
         "budget 600.0 MiB",

@@ -121,7 +121,7 @@ fn one_benchmark_results(name: String, command: String, measurement: &Measuremen
     let mut results = Results::new(Environment::detect(*method), timestamp());
     results.environment.cgroup = measure::cgroup_source().or(Some(CgroupSource::None));
     let runs = vec![run.clone()];
-    let figures = crate::gate::verdict::aggregate(&runs);
+    let figures = crate::gate::verdict::aggregate(&runs, &Default::default());
     // No budget to judge by: the run's own success is the verdict.
     let (status, reason) = if run.succeeded() {
         (Status::Pass, None)

@@ -23,6 +23,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use did_you_mean::nearest;
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
     Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,

@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::results::GrowthWindow;
+
 /// Measured runs per benchmark when neither the benchmark nor `defaults` says.
 pub const DEFAULT_RUNS: u32 = 3;
 /// Unmeasured runs before the measured ones.
@@ -45,6 +47,14 @@ pub const WARMUP_LIMITS: Limits<u32> = Limits {
     min: 0,
     max: 100,
     text: "from 0 to 100",
+};
+
+/// The shortest steady window growth is judged on (`min_window`): from 1 s (Mann–Kendall needs
+/// a few windows of the timeline) to 24 h.
+pub const MIN_WINDOW_LIMITS: Limits<Duration> = Limits {
+    min: Duration::from_secs(1),
+    max: Duration::from_secs(24 * 3600),
+    text: "between 1s and 24h",
 };
 
 /// The range a setting may take, and how a message says it ("between 1ms and 1s").
@@ -113,6 +123,9 @@ pub struct ResolvedBenchmark {
     pub warmup: u32,
     /// Sampling period, never zero.
     pub interval: Duration,
+    /// Where the steady window starts (`steady_after`) and the shortest one whose growth is
+    /// judged (`min_window`).
+    pub window: GrowthWindow,
     pub tags: Vec<String>,
     pub budget: Budget,
     pub regression: Regression,

@@ -9,6 +9,7 @@ use super::model::{
     Regression, ResolvedBenchmark,
 };
 use super::read::{Lined, RawBenchmark, RawSettings};
+use crate::results::{DEFAULT_MIN_WINDOW_SECS, GrowthWindow};
 
 /// Resolves one benchmark; `base` is the absolute folder of the config file.
 pub(crate) fn benchmark(
@@ -41,6 +42,16 @@ pub(crate) fn benchmark(
             .interval
             .or(defaults.interval)
             .unwrap_or(DEFAULT_INTERVAL),
+        window: GrowthWindow {
+            warm_up: own
+                .steady_after
+                .or(defaults.steady_after)
+                .unwrap_or_default(),
+            min_window_secs: own
+                .min_window
+                .or(defaults.min_window)
+                .map_or(DEFAULT_MIN_WINDOW_SECS, |d| d.as_secs_f64()),
+        },
         tags: own
             .tags
             .or_else(|| defaults.tags.clone())

@@ -205,6 +205,17 @@ fn settings_properties() -> Map<String, Value> {
             "description": "Sampling period, between 1ms and 1s. Default: 10ms.",
             "$ref": "#/definitions/duration"
         },
+        "steady_after": {
+            "description": "Where the steady window starts: a share of the run below 90% (20%) or a time from its start (2s). Steady state and growth are read after it. Default: 20%.",
+            "anyOf": [
+                { "$ref": "#/definitions/duration" },
+                { "$ref": "#/definitions/percent" }
+            ]
+        },
+        "min_window": {
+            "description": "The shortest steady window whose growth is judged, between 1s and 24h; growth over a shorter one is reported as too short to judge and never fails. Default: 5s.",
+            "$ref": "#/definitions/duration"
+        },
         "tags": {
             "description": "Labels for the benchmark.",
             "type": ["array", "null"],

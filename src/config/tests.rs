@@ -207,11 +207,19 @@ fn relative_config_paths_resolve_against_the_current_folder() {
 fn starter_config_loads_cleanly() {
     let config = ok(STARTER_CONFIG);
     assert_eq!(config.version, 1);
-    assert_eq!(config.setup.len(), 1);
+    assert_eq!(config.setup.len(), 2);
+    assert!(
+        config
+            .setup
+            .iter()
+            .all(|step| step.contains(".memgate/venv"))
+    );
     assert_eq!(config.benchmarks.len(), 1);
     let b = &config.benchmarks[0];
     assert_eq!(b.name, "example");
-    assert!(matches!(&b.command, Invocation::Shell(s) if s.starts_with("python3 -c")));
+    assert!(
+        matches!(&b.command, Invocation::Shell(s) if s.starts_with(".memgate/venv/bin/python -c"))
+    );
     assert_eq!(b.budget.peak, Some(400 * MIB));
     assert_eq!(b.budget.steady, Some(300 * MIB));
     assert_eq!(b.budget.growth, Some(2.0 * MIB as f64));
@@ -231,6 +239,7 @@ fn starter_config_states_the_built_in_defaults() {
     assert_eq!(b.interval, DEFAULT_INTERVAL);
     assert_eq!(b.budget.warn_at, DEFAULT_WARN_AT);
     assert_eq!(b.regression, Regression::default());
+    assert_eq!(b.window, crate::results::GrowthWindow::default());
 }
 
 #[test]
@@ -653,4 +662,29 @@ fn a_cgroup_base_is_an_absolute_path_without_dots() {
     assert!(e.contains("must not contain `..`"), "{e}");
     let e = one_error("cgroup: [a]\nbenchmarks:\n  - name: a\n    run: x\n");
     assert!(e.contains("a cgroup path (a string)"), "{e}");
+}
+
+#[test]
+fn steady_after_and_min_window_set_the_growth_window() {
+    use crate::results::{GrowthWindow, WarmUp};
+    let config = ok(
+        "defaults:\n  steady_after: 2s\n  min_window: 8s\nbenchmarks:\n  \
+         - {name: a, run: x}\n  - {name: b, run: x, steady_after: 30%}\n",
+    );
+    let window = |i: usize| config.benchmarks[i].window;
+    assert_eq!(
+        window(0),
+        GrowthWindow {
+            warm_up: WarmUp::Secs(2.0),
+            min_window_secs: 8.0
+        }
+    );
+    assert_eq!(window(1).warm_up, WarmUp::Share(0.3));
+    assert_eq!(window(1).min_window_secs, 8.0);
+    let refused = one_error("benchmarks:\n  - {name: a, run: x, steady_after: 95%}\n");
+    assert!(refused.contains("below 90% of the run"), "{refused}");
+    let refused = one_error("benchmarks:\n  - {name: a, run: x, min_window: 0.5s}\n");
+    assert!(refused.contains("between 1s and 24h"), "{refused}");
+    let typo = one_error("benchmarks:\n  - {name: a, run: x, min_windw: 5s}\n");
+    assert!(typo.contains("did you mean `min_window`?"), "{typo}");
 }

@@ -42,7 +42,9 @@ pub fn rejudge(
     if benchmark.runs.is_empty() {
         return; // it never ran: its error stands
     }
-    let figures = verdict::aggregate(&benchmark.runs);
+    // Files from before growth was judged have no window: the default one.
+    let window = benchmark.growth_window.unwrap_or_default();
+    let figures = verdict::aggregate(&benchmark.runs, &window);
     let against = benchmark
         .baseline
         .as_ref()
@@ -53,6 +55,10 @@ pub fn rejudge(
         benchmark.budget.as_ref(),
         against,
     );
+    benchmark.steady_bytes = figures.steady_bytes;
+    benchmark.growth_bytes_per_sec = figures.growth_bytes_per_sec;
+    benchmark.growth_judgement = Some(figures.growth);
+    benchmark.growth_window = Some(window);
     benchmark.status = verdict.status;
     benchmark.reason = verdict.reason;
     benchmark.checks = verdict.checks;

@@ -1,7 +1,8 @@
 //! `memgate check --suggest`: a ready `budget:` block per benchmark from what was measured, with
-//! headroom, for benchmarks with no budget or one far above use. Pure.
+//! headroom, for benchmarks with no budget, one far above use, or a leak its growth budget does not
+//! allow. Pure.
 
-use crate::results::Results;
+use crate::results::{BenchmarkResult, GrowthJudgement, Results};
 
 /// A budget is "far above use" when the benchmark uses less than this share of it.
 const FAR_ABOVE_USE: f64 = 0.5;
@@ -18,21 +19,49 @@ pub fn suggest(results: &Results, headroom: f64) -> String {
             .as_ref()
             .and_then(|budget| budget.peak_bytes)
             .map(|limit| b.peak_bytes as f64 / limit as f64);
-        if peak_use.is_some_and(|used| used >= FAR_ABOVE_USE) {
+        let leak = unallowed_leak(b);
+        if peak_use.is_some_and(|used| used >= FAR_ABOVE_USE) && leak.is_none() {
             continue;
         }
-        let why = match peak_use {
-            None => "no peak budget".to_string(),
-            Some(used) => format!("uses {:.0}% of its peak budget", used * 100.0),
+        let why = match (peak_use, &leak) {
+            (_, Some(leak)) => leak.clone(),
+            (None, None) => "no peak budget".to_string(),
+            (Some(used), None) => format!("uses {:.0}% of its peak budget", used * 100.0),
         };
+        let peak = readable_size(b.peak_bytes as f64 * (1.0 + headroom));
+        let steady = readable_size(b.steady_bytes as f64 * (1.0 + headroom));
         out.push_str(&format!(
-            "  - name: {}   # {why}\n    budget:\n      peak: {}\n      steady: {}\n",
-            yaml_string(&b.name),
-            readable_size(b.peak_bytes as f64 * (1.0 + headroom)),
-            readable_size(b.steady_bytes as f64 * (1.0 + headroom)),
+            "  - name: {}   # {why}\n    budget:\n      peak: {peak}\n",
+            yaml_string(&b.name)
         ));
+        // A steady budget that rounds to the peak's would add nothing to it.
+        if steady != peak {
+            out.push_str(&format!("      steady: {steady}\n"));
+        }
+        if leak.is_some() {
+            let rate = readable_size(b.growth_bytes_per_sec * (1.0 + headroom));
+            out.push_str(&format!("      growth: {rate}/s\n"));
+        }
     }
     out
+}
+
+/// Why the benchmark needs a growth budget: its growth was judged a leak that its budget (or the
+/// lack of one) does not allow; `None` otherwise (no trend, too short, or within its budget).
+fn unallowed_leak(b: &BenchmarkResult) -> Option<String> {
+    let GrowthJudgement::Leak { leaking, runs } = b.growth_judgement? else {
+        return None;
+    };
+    let limit = b
+        .budget
+        .as_ref()
+        .and_then(|budget| budget.growth_bytes_per_sec);
+    if limit.is_some_and(|limit| b.growth_bytes_per_sec <= limit) {
+        return None;
+    }
+    Some(format!(
+        "a leak in {leaking} of {runs} runs: fix it, or allow it with this growth budget"
+    ))
 }
 
 /// `text` as a YAML scalar that reads back as the same string: plain when it is a simple word
@@ -143,6 +172,39 @@ mod tests {
             })
             .collect();
         testing::results(testing::environment(Method::CgroupV2), benchmarks)
+    }
+
+    #[test]
+    fn a_leak_gets_a_growth_budget_and_steady_is_left_out_when_it_rounds_to_the_peak() {
+        const MIB: u64 = 1 << 20;
+        // 20 s of a 5 MiB/s leak from 100 MiB, each run.
+        let leaking: Vec<(f64, u64)> = (0..2000)
+            .map(|i| (i as f64 * 0.01, 100 * MIB + i * MIB / 20))
+            .collect();
+        let runs = vec![
+            testing::run(leaking.clone(), 20.0),
+            testing::run(leaking, 20.0),
+        ];
+        assert!(runs.iter().all(|r| r.leak));
+        let b = testing::judged("grows", "true", runs, Some(testing::budget(Some(10_000))));
+        let block = suggest(
+            &testing::results(testing::environment(Method::CgroupV2), vec![b]),
+            0.15,
+        );
+        assert!(block.contains("# a leak in 2 of 2 runs"), "{block}");
+        assert!(block.contains("      growth: 5.8MiB/s\n"), "{block}");
+        // A flat run: steady is the peak, so no steady budget.
+        let flat: Vec<(f64, u64)> = (0..1000).map(|i| (i as f64 * 0.01, 50 * MIB)).collect();
+        let b = testing::judged("flat", "true", vec![testing::run(flat, 10.0)], None);
+        let block = suggest(
+            &testing::results(testing::environment(Method::CgroupV2), vec![b]),
+            0.15,
+        );
+        assert!(
+            block.contains("peak: 58MiB") && !block.contains("steady"),
+            "{block}"
+        );
+        assert!(!block.contains("growth"), "{block}");
     }
 
     #[test]

@@ -111,53 +111,76 @@ pub fn workspace_relative(path: &Path, workspace: Option<&Path>) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// One annotation per benchmark that failed (an error) or came near a budget (a warning), on the
-/// line of the budget figure that failed when memgate.yml says where it is, else on the
-/// benchmark's budget (or name) line.
+/// Annotations for each benchmark that failed (errors) or came near a budget (warnings): one on
+/// the line of each budget figure that failed or warned, when memgate.yml says where it is, else
+/// one on the benchmark's budget (or name) line. Each carries the whole reason, every failed
+/// check, so that none is read alone.
 pub fn annotations(results: &Results, config: &Config, file: &str) -> Vec<Annotation> {
-    results
+    let mut out = Vec::new();
+    for b in results
         .benchmarks
         .iter()
         .filter(|b| b.status != Status::Pass)
-        .map(|b| Annotation {
-            level: if b.status.passes() {
-                Level::Warning
-            } else {
-                Level::Error
-            },
+    {
+        let level = if b.status.passes() {
+            Level::Warning
+        } else {
+            Level::Error
+        };
+        let message = b
+            .reason
+            .clone()
+            .unwrap_or_else(|| format!("{} {}", b.name, b.status.as_str()));
+        let title = |what: Option<Metric>| {
+            let mut title = format!("memgate: {} {}", shorten(&b.name), b.status.as_str());
+            if let Some(metric) = what {
+                title.push_str(&format!(" ({} budget)", metric.as_str()));
+            }
+            title
+        };
+        let lines = budget_lines(b, config);
+        let places: Vec<(Option<Metric>, Option<usize>)> = if lines.is_empty() {
+            vec![(None, b.config_line)]
+        } else {
+            lines.into_iter().map(|(m, l)| (Some(m), Some(l))).collect()
+        };
+        out.extend(places.into_iter().map(|(metric, line)| Annotation {
+            level,
             file: Some(file.to_string()),
-            line: line_of(b, config),
-            title: Some(format!(
-                "memgate: {} {}",
-                shorten(&b.name),
-                b.status.as_str()
-            )),
-            message: b
-                .reason
-                .clone()
-                .unwrap_or_else(|| format!("{} {}", b.name, b.status.as_str())),
-        })
-        .collect()
+            line,
+            title: Some(title(metric)),
+            message: message.clone(),
+        }));
+    }
+    out
 }
 
 fn shorten(name: &str) -> String {
     escape::shorten(name, 80)
 }
 
-/// The line of the budget figure behind the first failing (or warning) budget check.
-fn line_of(result: &BenchmarkResult, config: &Config) -> Option<usize> {
-    let figure_line = config.benchmark(&result.name).and_then(|benchmark| {
-        result
-            .checks
-            .iter()
-            .filter(|c| c.kind == CheckKind::Budget && (!c.ok || c.warn))
-            .find_map(|c| match c.metric {
-                Metric::Peak => benchmark.budget_lines.peak,
-                Metric::Steady => benchmark.budget_lines.steady,
-                Metric::Growth => benchmark.budget_lines.growth,
-            })
-    });
-    figure_line.or(result.config_line)
+/// The line of each budget figure behind a failing (or warning) budget check, where
+/// memgate.yml says it; a line shared by several figures (a budget in `defaults`) once.
+fn budget_lines(result: &BenchmarkResult, config: &Config) -> Vec<(Metric, usize)> {
+    let Some(benchmark) = config.benchmark(&result.name) else {
+        return Vec::new();
+    };
+    let mut lines: Vec<(Metric, usize)> = Vec::new();
+    for check in result
+        .checks
+        .iter()
+        .filter(|c| c.kind == CheckKind::Budget && (!c.ok || c.warn))
+    {
+        let line = match check.metric {
+            Metric::Peak => benchmark.budget_lines.peak,
+            Metric::Steady => benchmark.budget_lines.steady,
+            Metric::Growth => benchmark.budget_lines.growth,
+        };
+        if let Some(line) = line.filter(|l| !lines.iter().any(|(_, seen)| seen == l)) {
+            lines.push((check.metric, line));
+        }
+    }
+    lines
 }
 
 /// `::group::NAME` on standard output now, `::endgroup::` when dropped; nothing when off.

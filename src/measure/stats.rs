@@ -14,10 +14,10 @@
 //!   A trend alone is not enough to call a leak: the growth over the window must also be material
 //!   (at least 16 MiB and 2% of steady), so a slow drift of a few MiB never fails a gate.
 
+use crate::results::WarmUp;
+
 /// One mebibyte, in bytes.
 const MIB: f64 = 1024.0 * 1024.0;
-/// Fraction of the run (by time) treated as warm-up and excluded from steady state and growth.
-const WARMUP_FRACTION: f64 = 0.20;
 /// Fraction of the run (by time) at the end treated as teardown and excluded.
 const TEARDOWN_FRACTION: f64 = 0.02;
 /// Width of the lower-envelope windows for ordinary runs: long enough to span a few GC/arena cycles.
@@ -38,24 +38,47 @@ const MIN_LEAK_BYTES: f64 = 16.0 * MIB;
 /// Minimum growth over the steady window for a leak, as a fraction of steady memory.
 const MIN_LEAK_FRACTION: f64 = 0.02;
 
+/// Seconds from a run's start to its steady window, for a run of `duration` seconds.
+pub fn warm_up_secs(duration: f64, warm_up: WarmUp) -> f64 {
+    match warm_up {
+        WarmUp::Share(share) => share * duration,
+        WarmUp::Secs(secs) => secs,
+    }
+}
+
+/// Length in seconds of the steady window of a run of `duration` seconds (0 when the warm-up and
+/// teardown take it all).
+pub fn steady_span(duration: f64, warm_up: WarmUp) -> f64 {
+    (duration * (1.0 - TEARDOWN_FRACTION) - warm_up_secs(duration, warm_up)).max(0.0)
+}
+
+/// How long a run must be for its steady window to last `span` seconds: the inverse of
+/// [`steady_span`], for "runs of at least … s" (infinite when a warm-up share leaves no room).
+pub fn run_secs_for(span: f64, warm_up: WarmUp) -> f64 {
+    match warm_up {
+        WarmUp::Share(share) => span / (1.0 - TEARDOWN_FRACTION - share),
+        WarmUp::Secs(secs) => (span + secs) / (1.0 - TEARDOWN_FRACTION),
+    }
+}
+
 /// The steady window `[lo, hi]` in seconds, and the run's duration.
 ///
 /// `None` for an empty timeline or one whose duration is not a finite, non-negative number (e.g.
 /// unsorted or NaN times), so that callers fall back instead of computing with garbage.
-fn steady_window(timeline: &[(f64, u64)]) -> Option<(f64, f64, f64)> {
+fn steady_window(timeline: &[(f64, u64)], warm_up: WarmUp) -> Option<(f64, f64, f64)> {
     let (&(t0, _), &(t1, _)) = (timeline.first()?, timeline.last()?);
     let duration = t1 - t0;
     if !duration.is_finite() || duration < 0.0 {
         return None;
     }
-    let lo = t0 + WARMUP_FRACTION * duration;
+    let lo = t0 + warm_up_secs(duration, warm_up);
     let hi = t1 - TEARDOWN_FRACTION * duration;
     Some((lo, hi, duration))
 }
 
 /// The samples whose time lies in the steady window (both ends inclusive).
-fn steady_samples(timeline: &[(f64, u64)]) -> Vec<(f64, u64)> {
-    match steady_window(timeline) {
+fn steady_samples(timeline: &[(f64, u64)], warm_up: WarmUp) -> Vec<(f64, u64)> {
+    match steady_window(timeline, warm_up) {
         Some((lo, hi, _)) => timeline
             .iter()
             .copied()
@@ -67,14 +90,23 @@ fn steady_samples(timeline: &[(f64, u64)]) -> Vec<(f64, u64)> {
 
 /// Steady-state memory: median of the series after warm-up (first 20% of the run's duration) and
 /// before teardown (last 2%). Falls back to the median of the whole series when that window is
-/// empty; 0 for an empty series.
+/// empty; 0 for an empty series. [`steady_bytes_after`] with the default warm-up.
 ///
 /// Why: start-up allocations and exit-time frees are not what a program "uses"; the median over the
 /// middle of the run is the level it sits at, robust to short spikes (which are the peak's business,
 /// not steady state's). The window is defined by time, not by sample count, so gaps in sampling do not
 /// shift it. Both ends of the window are inclusive.
 pub fn steady_bytes(timeline: &[(f64, u64)]) -> u64 {
-    let window: Vec<u64> = steady_samples(timeline).iter().map(|&(_, b)| b).collect();
+    steady_bytes_after(timeline, WarmUp::default())
+}
+
+/// [`steady_bytes`] with the steady window starting after `warm_up` (a benchmark's
+/// `steady_after`).
+pub fn steady_bytes_after(timeline: &[(f64, u64)], warm_up: WarmUp) -> u64 {
+    let window: Vec<u64> = steady_samples(timeline, warm_up)
+        .iter()
+        .map(|&(_, b)| b)
+        .collect();
     if window.is_empty() {
         let all: Vec<u64> = timeline.iter().map(|&(_, b)| b).collect();
         median_u64(&all)
@@ -118,14 +150,19 @@ pub struct Growth {
 ///
 /// Cost: O(n) over samples plus O(m²) over the m ≤ 1000 window minima.
 pub fn growth(timeline: &[(f64, u64)]) -> Growth {
-    let Some((lo, hi, _)) = steady_window(timeline) else {
+    growth_after(timeline, WarmUp::default())
+}
+
+/// [`growth`] with the steady window starting after `warm_up` (a benchmark's `steady_after`).
+pub fn growth_after(timeline: &[(f64, u64)], warm_up: WarmUp) -> Growth {
+    let Some((lo, hi, _)) = steady_window(timeline, warm_up) else {
         return Growth::default();
     };
     let span = hi - lo;
     if !span.is_finite() || span <= 0.0 {
         return Growth::default();
     }
-    let samples = steady_samples(timeline);
+    let samples = steady_samples(timeline, warm_up);
 
     // Number of windows over the steady span; all of equal width `span / count`.
     // Windows of min(1 s, span/10): at least 10 windows, so that Mann–Kendall can reach
@@ -170,7 +207,7 @@ pub fn growth(timeline: &[(f64, u64)]) -> Growth {
     let slope = theil_sen_slope(envelope);
     let values: Vec<f64> = envelope.iter().map(|&(_, y)| y).collect();
     let z = mann_kendall_z(&values);
-    let steady = steady_bytes(timeline) as f64;
+    let steady = steady_bytes_after(timeline, warm_up) as f64;
     let threshold = MIN_LEAK_BYTES.max(MIN_LEAK_FRACTION * steady);
     let leak = z > Z_CRITICAL && slope * span > threshold;
     Growth {

@@ -1,7 +1,8 @@
 //! The verdict in one line and the line about the base: what the Markdown comment and the HTML
 //! page open with, each writing the user's names and messages its own way ([`Inline`]).
 
-use crate::gate::verdict::{budget_use, format_figure, format_percent_change};
+use crate::gate::reason::failed_in_order;
+use crate::gate::verdict::{format_figure, format_percent_change};
 use crate::results::{Check, CheckKind, Status};
 
 use super::text::{plural, short_sha};
@@ -33,11 +34,11 @@ pub fn verdict(suite: &SuiteView, inline: &Inline) -> String {
         .filter(|b| !b.status.passes())
         .collect();
     if !failing.is_empty() {
-        let (icon, what, kind) = shared_failure(&failing);
+        let (icon, what) = shared_failure(&failing);
         return format!(
             "{icon} {} {what}: {}",
             of_n(failing.len()),
-            list(failing.iter().map(|b| failure(b, kind, inline)).collect())
+            list(failing.iter().map(|b| failure(b, inline)).collect())
         );
     }
     let warned: Vec<&BenchmarkView> = suite
@@ -76,21 +77,21 @@ pub fn verdict(suite: &SuiteView, inline: &Inline) -> String {
     line
 }
 
-/// The failures named by what they all share; each item then shows a check of that kind.
-fn shared_failure(failing: &[&BenchmarkView]) -> (&'static str, &'static str, Option<CheckKind>) {
+/// The failures named by what they all share; each item then shows all its failed checks.
+fn shared_failure(failing: &[&BenchmarkView]) -> (&'static str, &'static str) {
     let every = |kind: CheckKind| {
         failing
             .iter()
             .all(|b| b.checks.iter().any(|c| !c.ok && c.kind == kind))
     };
     if failing.iter().all(|b| b.status == Status::Error) {
-        ("💥", "could not be measured", None)
-    } else if every(CheckKind::Budget) {
-        ("❌", "over budget", Some(CheckKind::Budget))
+        ("💥", "could not be measured")
     } else if every(CheckKind::Regression) {
-        ("❌", "regressed", Some(CheckKind::Regression))
+        ("❌", "regressed")
+    } else if every(CheckKind::Budget) {
+        ("❌", "over budget")
     } else {
-        ("❌", "failed the gate", None)
+        ("❌", "failed the gate")
     }
 }
 
@@ -106,25 +107,12 @@ fn list(items: Vec<String>) -> String {
 
 /// "`train-f64` peak 812.0 MiB > 600.0 MiB", "`x` peak 812.0 MiB vs base 405.0 MiB (+100%)",
 /// "`y` run 1 of 3 killed by SIGKILL".
-fn failure(b: &BenchmarkView, kind: Option<CheckKind>, inline: &Inline) -> String {
+fn failure(b: &BenchmarkView, inline: &Inline) -> String {
     let name = (inline.name)(b.name);
-    let failed = |c: &&Check| !c.ok && kind.is_none_or(|k| c.kind == k);
-    if let Some(check) = b.checks.iter().find(failed) {
-        let actual = format_figure(check.metric, check.actual);
-        let limit = format_figure(check.metric, check.limit);
-        let metric = check.metric.as_str();
-        return match (check.kind, check.base) {
-            (CheckKind::Regression, Some(base)) => format!(
-                "{name} {metric} {actual} vs base {} ({}, limit {})",
-                format_figure(check.metric, base),
-                format_percent_change(base, check.actual),
-                format_percent_change(base, check.limit),
-            ),
-            (CheckKind::Regression, None) => {
-                format!("{name} {metric} {actual} > {limit} allowed against the base")
-            }
-            (CheckKind::Budget, _) => format!("{name} {metric} {actual} > {limit}"),
-        };
+    let failed = failed_in_order(b.checks);
+    if !failed.is_empty() {
+        let each: Vec<String> = failed.into_iter().map(compact_failure).collect();
+        return format!("{name} {}", each.join(", "));
     }
     match b.reason {
         Some(reason) => format!("{name} {}", (inline.text)(reason)),
@@ -132,19 +120,30 @@ fn failure(b: &BenchmarkView, kind: Option<CheckKind>, inline: &Inline) -> Strin
     }
 }
 
-/// "`train` peak 560.0 MiB is 93% of 600.0 MiB".
+/// "peak 812.0 MiB > 600.0 MiB", "peak 812.0 MiB vs base 405.0 MiB (+100%, limit +10%)".
+fn compact_failure(check: &Check) -> String {
+    let actual = format_figure(check.metric, check.actual);
+    let limit = format_figure(check.metric, check.limit);
+    let metric = check.metric.as_str();
+    match (check.kind, check.base) {
+        (CheckKind::Regression, Some(base)) => format!(
+            "{metric} {actual} vs base {} ({}, limit {})",
+            format_figure(check.metric, base),
+            format_percent_change(base, check.actual),
+            format_percent_change(base, check.limit),
+        ),
+        (CheckKind::Regression, None) => {
+            format!("{metric} {actual} > {limit} allowed against the base")
+        }
+        (CheckKind::Budget, _) => format!("{metric} {actual} > {limit}"),
+    }
+}
+
+/// "`train` peak 560.0 MiB is 93% of budget 600.0 MiB": the verdict's reason, which names every
+/// warning.
 fn warning(b: &BenchmarkView, inline: &Inline) -> String {
     let name = (inline.name)(b.name);
-    match b.checks.iter().find(|c| c.warn) {
-        Some(check) => format!(
-            "{name} {} {} is {:.0}% of {}",
-            check.metric.as_str(),
-            format_figure(check.metric, check.actual),
-            budget_use(check) * 100.0,
-            format_figure(check.metric, check.limit)
-        ),
-        None => format!("{name} {}", (inline.text)(b.reason.unwrap_or("warn"))),
-    }
+    format!("{name} {}", (inline.text)(b.reason.unwrap_or("warn")))
 }
 
 /// Where the base came from (or why there is none), and what it had that head has not.

@@ -9,7 +9,7 @@ use crate::report::headline::{self, Inline};
 use crate::report::text::{self, cpus};
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{Results, RunResult};
-use crate::units::{format_rate, format_size};
+use crate::units::format_size;
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1000px;\
@@ -77,7 +77,7 @@ fn table(suite: &SuiteView) -> String {
          <th>growth</th><th>budget use</th>",
     );
     if suite.has_base {
-        out.push_str("<th>vs base</th>");
+        out.push_str("<th>vs base</th><th>limit</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for b in &suite.benchmarks {
@@ -90,13 +90,14 @@ fn table(suite: &SuiteView) -> String {
             html(&shorten(b.name, 80)),
             format_size(b.figures.peak_bytes),
             format_size(b.figures.steady_bytes),
-            format_rate(b.figures.growth_bytes_per_sec),
+            html(&text::growth_cell(b)),
             text::share(b.budget_share),
         ));
         if suite.has_base {
             out.push_str(&format!(
-                "<td>{}</td>",
-                html(&text::peak_change_with_size(b))
+                "<td>{}</td><td>{}</td>",
+                html(&text::peak_change_with_size(b)),
+                b.peak_limit().unwrap_or_else(|| text::NONE.to_string())
             ));
         }
         out.push_str("</tr>\n");

@@ -81,6 +81,41 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_message_names_every_failed_check() {
+        use crate::gate::compare::rejudge;
+        use crate::results::{BaselineFigures, Comparison};
+        // 405 MiB over a 300 MiB budget, and +118% against a base of 186 MiB.
+        let mut b = benchmark(
+            "train",
+            vec![run(&[(0.0, 10), (1.0, 405), (2.0, 400)])],
+            json!({"budget": {"peak_bytes": 300u64 << 20, "warn_at": 0.9}}),
+        );
+        let base = BaselineFigures {
+            peak_bytes: 186 << 20,
+            steady_bytes: 150 << 20,
+            ..BaselineFigures::default()
+        };
+        rejudge(
+            &mut b,
+            Some(Comparison::Compared),
+            Some(base),
+            &Default::default(),
+        );
+        let xml = render(&results(vec![b]));
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let failure = doc
+            .descendants()
+            .find(|n| n.has_tag_name("failure"))
+            .unwrap();
+        let message = failure.attribute("message").unwrap_or_default();
+        assert!(
+            message.starts_with("peak 405.0 MiB vs base 186.0 MiB (+118%, limit +10%)")
+                && message.contains("; peak 405.0 MiB exceeds budget 300.0 MiB"),
+            "{xml}"
+        );
+    }
+
+    #[test]
     fn noncharacters_in_names_and_reasons_still_make_xml() {
         let b = benchmark(
             "a\u{FFFF}b\u{FFFE}",

@@ -12,7 +12,7 @@ use crate::report::escape::log_cell;
 use crate::report::text::{self, plural};
 use crate::report::view::{BenchmarkView, SuiteView};
 use crate::results::{Results, Status};
-use crate::units::{format_rate, format_size};
+use crate::units::format_size;
 
 /// Names longer than this are cut (with "…"), as in the Markdown report.
 const NAME_CHARS: usize = 80;
@@ -24,9 +24,16 @@ const REASON_CHARS: usize = 300;
 pub fn render(results: &Results, color: bool) -> String {
     let suite = SuiteView::new(results);
     let compared = suite.compared;
-    let mut header = vec!["status", "benchmark", "peak", "steady", "growth", "budget"];
+    let mut header = vec![
+        "status",
+        "benchmark",
+        "peak",
+        "steady",
+        "growth",
+        "budget use",
+    ];
     if compared {
-        header.push("vs base");
+        header.extend(["vs base", "limit"]);
     }
     header.extend(["runs", "method"]);
     let rows: Vec<Vec<String>> = suite.benchmarks.iter().map(|b| row(b, compared)).collect();
@@ -97,11 +104,12 @@ fn row(b: &BenchmarkView, compared: bool) -> Vec<String> {
         log_cell(b.name, NAME_CHARS),
         format_size(b.figures.peak_bytes),
         format_size(b.figures.steady_bytes),
-        format_rate(b.figures.growth_bytes_per_sec),
-        text::share(b.check_share),
+        text::growth_cell(b),
+        text::share(b.budget_share),
     ];
     if compared {
         cells.push(text::peak_change_percent(b));
+        cells.push(b.peak_limit().unwrap_or_else(|| text::NONE.to_string()));
     }
     cells.extend([b.runs.len().to_string(), b.method.to_string()]);
     cells
@@ -176,6 +184,33 @@ mod tests {
             testing::environment(crate::results::Method::CgroupV2),
             benchmarks,
         )
+    }
+
+    #[test]
+    fn budget_use_is_budget_use_and_the_regression_limit_has_its_own_column() {
+        use crate::results::{BaselineFigures, Comparison};
+        let mut results = results_named(&["train"]);
+        let b = &mut results.benchmarks[0];
+        // 2 MiB against a 600 MiB budget, and a base that measured 1.95 MiB: the regression
+        // limit (+10%) is nearly used up, the budget is not.
+        let base = BaselineFigures {
+            peak_bytes: 1_950_000,
+            steady_bytes: 1_950_000,
+            ..BaselineFigures::default()
+        };
+        let regression = crate::config::Regression::default();
+        crate::gate::compare::rejudge(b, Some(Comparison::Compared), Some(base), &regression);
+        let table = render(&results, false);
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.contains("budget use") && header.contains("vs base  limit"),
+            "{table}"
+        );
+        let row = table.lines().nth(1).unwrap();
+        assert!(
+            row.contains(" 0%  ") && row.contains("+8%   +10%"),
+            "{table}"
+        );
     }
 
     #[test]

@@ -79,6 +79,15 @@ pub fn figures(f: &Figures) -> String {
     )
 }
 
+/// The growth column: the rate when it was judged a leak (or in files from before growth was
+/// judged), else what the judgement says in its stead ("no trend", "too short").
+pub fn growth_cell(b: &BenchmarkView) -> String {
+    match b.growth.and_then(|g| g.cell()) {
+        Some(words) => words.to_string(),
+        None => format_rate(b.figures.growth_bytes_per_sec),
+    }
+}
+
 /// "peak over the runs 316.5 MiB–318.7 MiB".
 pub fn peak_spread((low, high): (u64, u64)) -> String {
     format!(
@@ -136,7 +145,8 @@ pub fn base_sentence(b: &BenchmarkView) -> Option<String> {
 }
 
 /// "✅ peak budget 600.0 MiB: 410.0 MiB (68%)", "❌ peak vs base 405.0 MiB: 812.0 MiB (+100%,
-/// limit +10%)".
+/// limit +10%)", "➖ growth budget 2.00 MiB/s: 37.70 MiB/s, not applied" (the check's detail
+/// says why).
 pub fn check_text(c: &Check) -> String {
     let icon = if c.ok { "✅" } else { "❌" };
     let metric = c.metric.as_str();
@@ -152,11 +162,19 @@ pub fn check_text(c: &Check) -> String {
             "{icon} {metric} vs base: {actual}, limit {}",
             format_figure(c.metric, c.limit)
         ),
-        (CheckKind::Budget, _) => format!(
-            "{icon} {metric} budget {}: {actual} ({:.0}%)",
-            format_figure(c.metric, c.limit),
-            budget_use(c) * 100.0
-        ),
+        (CheckKind::Budget, _) => match (budget_use(c), &c.detail) {
+            (Some(used), _) => format!(
+                "{icon} {metric} budget {}: {actual} ({:.0}%)",
+                format_figure(c.metric, c.limit),
+                used * 100.0
+            ),
+            // Why it was not applied is the check's detail, which the caller adds.
+            (None, _) => format!(
+                "{} {metric} budget {}: {actual}, not applied",
+                if c.warn { "⚠️" } else { "➖" },
+                format_figure(c.metric, c.limit),
+            ),
+        },
     }
 }
 

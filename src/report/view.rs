@@ -4,10 +4,10 @@
 //! the terminal table, JUnit, Mermaid and the plotters charts all render from these views; the
 //! words are in [`text`](super::text), the escaping in [`escape`](super::escape).
 
-use crate::gate::verdict::budget_use;
+use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    Results, RunResult, Status,
+    GrowthJudgement, GrowthWindow, Results, RunResult, Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -102,11 +102,13 @@ pub struct BenchmarkView<'r> {
     pub peak_spread_bytes: Option<(u64, u64)>,
     pub peak_budget: Option<u64>,
     pub steady_budget: Option<u64>,
-    /// The largest share of a budget used, over the budget checks (1.0 = all of it).
+    /// What the growth figure means (`None` in files from before growth was judged).
+    pub growth: Option<GrowthJudgement>,
+    /// The window steady state and growth were read over (the default one in older files).
+    pub window: GrowthWindow,
+    /// The largest share of a budget used, over the budget checks that were applied (1.0 = all
+    /// of it): the "budget use" of every format. Regression limits are not budgets.
     pub budget_share: Option<f64>,
-    /// The largest share of a limit used, over every check, regression checks included (the
-    /// terminal table's "budget" column).
-    pub check_share: Option<f64>,
     pub comparison: Option<Comparison>,
     /// The base's figures, when the base has this benchmark and measured it.
     pub base: Option<&'r BaselineFigures>,
@@ -142,8 +144,9 @@ impl<'r> BenchmarkView<'r> {
             peak_spread_bytes: b.peak_spread_bytes,
             peak_budget: budget.and_then(|budget| budget.peak_bytes),
             steady_budget: budget.and_then(|budget| budget.steady_bytes),
-            budget_share: largest_use(b.checks.iter().filter(|c| c.kind == CheckKind::Budget)),
-            check_share: largest_use(b.checks.iter()),
+            growth: b.growth_judgement,
+            window: b.growth_window.unwrap_or_default(),
+            budget_share: largest_use(b.checks.iter()),
             comparison: b.comparison,
             base: b.baseline.as_ref(),
             checks: &b.checks,
@@ -163,6 +166,14 @@ impl<'r> BenchmarkView<'r> {
         self.head_run.map(|i| &self.runs[i])
     }
 
+    /// The peak's regression limit against the base, as a change ("+10%"), when it was checked.
+    pub fn peak_limit(&self) -> Option<String> {
+        self.checks
+            .iter()
+            .find(|c| c.kind == CheckKind::Regression && c.metric == crate::results::Metric::Peak)
+            .and_then(|c| c.base.map(|base| format_percent_change(base, c.limit)))
+    }
+
     /// The base's figures as [`Figures`].
     pub fn base_figures(&self) -> Option<Figures> {
         self.base.map(|base| Figures {
@@ -175,7 +186,7 @@ impl<'r> BenchmarkView<'r> {
 
 fn largest_use<'c>(checks: impl Iterator<Item = &'c Check>) -> Option<f64> {
     checks
-        .map(budget_use)
+        .filter_map(budget_use)
         .fold(None, |most: Option<f64>, used| {
             Some(most.map_or(used, |m| m.max(used)))
         })

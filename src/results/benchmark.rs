@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::growth::{GrowthJudgement, GrowthWindow};
 use super::run::{Method, RunResult};
 use super::{Status, limits};
 
@@ -22,6 +23,14 @@ pub struct BenchmarkResult {
     pub peak_bytes: u64,
     pub steady_bytes: u64,
     pub growth_bytes_per_sec: f64,
+    /// What the growth figure means: a leak held to the budget, no trend, or too short to judge.
+    /// Absent in files of memgate before it judged growth (their growth was always judged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_judgement: Option<GrowthJudgement>,
+    /// The window growth was read over (`steady_after`, `min_window`), kept so that `compare`
+    /// judges the runs again the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth_window: Option<GrowthWindow>,
     pub duration_secs: f64,
     pub method: Method,
     #[serde(
@@ -67,6 +76,8 @@ pub struct Subject {
     pub tags: Vec<String>,
     pub config_line: Option<usize>,
     pub budget: Option<BudgetFigures>,
+    /// The window growth is read over and judged on.
+    pub window: GrowthWindow,
 }
 
 impl BenchmarkResult {
@@ -87,6 +98,8 @@ impl BenchmarkResult {
             peak_bytes: figures.peak_bytes,
             steady_bytes: figures.steady_bytes,
             growth_bytes_per_sec: figures.growth_bytes_per_sec,
+            growth_judgement: Some(figures.growth),
+            growth_window: Some(subject.window),
             duration_secs: figures.duration_secs,
             method,
             tags: subject.tags,
@@ -112,6 +125,8 @@ impl BenchmarkResult {
             peak_bytes: 0,
             steady_bytes: 0,
             growth_bytes_per_sec: 0.0,
+            growth_judgement: None,
+            growth_window: None,
             duration_secs: 0.0,
             method: Method::Sampled,
             tags: subject.tags,
@@ -128,14 +143,15 @@ impl BenchmarkResult {
 }
 
 /// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a
-/// budget guards), steady and growth = median (robust to one noisy run). Made by
-/// `verdict::aggregate`.
+/// budget guards), steady and growth = median (robust to one noisy run), and what the growth
+/// means. Made by `verdict::aggregate`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregate {
     pub peak_bytes: u64,
     pub peak_total_bytes: u64,
     pub steady_bytes: u64,
     pub growth_bytes_per_sec: f64,
+    pub growth: GrowthJudgement,
     pub duration_secs: f64,
     /// Lowest and highest peak of the runs.
     pub peak_spread_bytes: (u64, u64),
@@ -236,7 +252,20 @@ pub struct Check {
     /// The base's figure, for regression checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<f64>,
-    /// How clearly a regression check was decided (spreads, minimum change).
+    /// How clearly a regression check was decided (spreads, minimum change), or why a growth
+    /// figure was not held to its budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// False for a growth budget that was not applied (no trend, too short to judge): it has no
+    /// budget use and never fails. True in files from before growth was judged.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub judged: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }

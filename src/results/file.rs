@@ -81,11 +81,14 @@ fn parse(bytes: &[u8]) -> Result<Results, String> {
         Ok(results)
     });
     let schema = match &parsed {
-        Ok(results) => Some(results.schema.clone()),
+        Ok(results) => Some(Some(results.schema.clone())),
         Err(_) => schema_of(bytes),
     };
     match schema {
-        Some(schema) if schema != SCHEMA => Err(format!(
+        Some(None) => Err(format!(
+            "is not a memgate results file: it is JSON, but has no `schema` (a results file of `memgate check --json` has `\"schema\": \"{SCHEMA}\"`)"
+        )),
+        Some(Some(schema)) if schema != SCHEMA => Err(format!(
             "has schema `{}`; this memgate reads `{SCHEMA}`",
             escaped(&schema)
         )),
@@ -93,15 +96,21 @@ fn parse(bytes: &[u8]) -> Result<Results, String> {
     }
 }
 
-/// The `schema` of a JSON object, whatever else it holds; `None` when there is none to read.
-fn schema_of(bytes: &[u8]) -> Option<String> {
+/// The `schema` of JSON that is not a results file: `Some(None)` for JSON with no `schema` (an
+/// object without one, a list, a number), `None` when it is not JSON or its `schema` is not a
+/// string.
+fn schema_of(bytes: &[u8]) -> Option<Option<String>> {
     #[derive(Deserialize)]
     struct Tagged {
         schema: Option<String>,
     }
-    serde_json::from_slice::<Tagged>(bytes)
-        .ok()
-        .map(|t| t.schema.unwrap_or_default())
+    match serde_json::from_slice::<Tagged>(bytes) {
+        Ok(tagged) => Some(tagged.schema),
+        Err(_) => serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .ok()
+            .filter(|_| !bytes.trim_ascii_start().starts_with(b"{"))
+            .map(|_| None),
+    }
 }
 
 /// `text` with control characters, bidirectional overrides and other invisible characters shown
@@ -271,6 +280,17 @@ mod tests {
         };
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o666 & !umask);
+    }
+
+    #[test]
+    fn json_that_is_no_results_file_is_said_to_be_none() {
+        for json in [&b"{\"foo\": 1}"[..], b"[1, 2]", b"{\"schema\": null}", b"3"] {
+            let err = parse(json).unwrap_err();
+            assert!(err.starts_with("is not a memgate results file"), "{err}");
+        }
+        let other = parse(b"{\"schema\": \"other/thing@2\"}").unwrap_err();
+        assert!(other.starts_with("has schema `other/thing@2`"), "{other}");
+        assert!(parse(b"{\"schema\": 5}").unwrap_err().contains("schema"));
     }
 
     #[test]

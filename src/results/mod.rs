@@ -8,6 +8,7 @@ mod benchmark;
 mod environment;
 mod file;
 mod fingerprint;
+mod growth;
 pub mod limits;
 pub mod merge;
 mod run;
@@ -21,6 +22,9 @@ pub use benchmark::{
 pub use environment::{CgroupSource, timestamp};
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use fingerprint::{Fingerprint, SetupFingerprints};
+pub use growth::{
+    DEFAULT_MIN_WINDOW_SECS, DEFAULT_WARM_UP_SHARE, GrowthJudgement, GrowthWindow, WarmUp,
+};
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
 pub const SCHEMA: &str = "memgate/results@1";

@@ -103,9 +103,11 @@ impl<'a> Runs<'a> {
             config_line: Some(benchmark.budget_line.unwrap_or(benchmark.line)),
             ..plan::subject(benchmark)
         };
-        let figures = verdict::aggregate(&self.runs);
-        let verdict = verdict::judge(&self.runs, &figures, subject.budget.as_ref(), None);
-        BenchmarkResult::judged(subject, self.method, self.runs, &figures, verdict)
+        let mut runs = self.runs;
+        crate::gate::growth::rewindow(&mut runs, &subject.window);
+        let figures = verdict::aggregate(&runs, &subject.window);
+        let verdict = verdict::judge(&runs, &figures, subject.budget.as_ref(), None);
+        BenchmarkResult::judged(subject, self.method, runs, &figures, verdict)
     }
 }
 

@@ -25,11 +25,13 @@ pub struct Selection {
 /// Why a selection names no benchmark to run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SelectError {
-    #[error("no benchmark named `{name}` in {} (known: {})", config.display(), known.join(", "))]
+    #[error("no benchmark named `{name}` in {}{hint} (known: {})", config.display(), known.join(", "))]
     UnknownName {
         name: String,
         config: PathBuf,
         known: Vec<String>,
+        /// " — did you mean `mlp-mlfs`?", or empty.
+        hint: String,
     },
     #[error("no benchmark has the tag(s) {}", tags.join(", "))]
     NoneTagged { tags: Vec<String> },
@@ -103,10 +105,16 @@ fn select<'a>(
 ) -> Result<Vec<&'a ResolvedBenchmark>, SelectError> {
     for name in names {
         if config.benchmark(name).is_none() {
+            let known: Vec<String> = config.benchmarks.iter().map(|b| b.name.clone()).collect();
+            let names: Vec<&str> = known.iter().map(String::as_str).collect();
+            let hint = crate::config::nearest(name, &names)
+                .map(|near| format!(" — did you mean `{near}`?"))
+                .unwrap_or_default();
             return Err(SelectError::UnknownName {
                 name: name.clone(),
                 config: config.path.clone(),
-                known: config.benchmarks.iter().map(|b| b.name.clone()).collect(),
+                known,
+                hint,
             });
         }
     }
@@ -156,6 +164,7 @@ pub fn subject(benchmark: &ResolvedBenchmark) -> Subject {
         tags: benchmark.tags.clone(),
         config_line: Some(benchmark.line),
         budget: budget_figures(benchmark),
+        window: benchmark.window,
     }
 }
 

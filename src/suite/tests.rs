@@ -426,6 +426,10 @@ fn a_plan_selects_by_name_tag_and_shard_in_file_order() {
         "no benchmark named `nope` in /suite/memgate.yml (known: a, b, c)"
     );
     assert_eq!(
+        select(&["B"], &[], None).unwrap_err().to_string(),
+        "no benchmark named `B` in /suite/memgate.yml — did you mean `b`? (known: a, b, c)"
+    );
+    assert_eq!(
         select(&[], &["gpu", "big"], None).unwrap_err().to_string(),
         "no benchmark has the tag(s) gpu, big"
     );

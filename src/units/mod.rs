@@ -91,8 +91,17 @@ pub enum UnitError {
         number: String,
         valid: &'static str,
     },
-    #[error("unknown unit `{unit}` (valid units: {valid})")]
-    UnknownUnit { unit: String, valid: &'static str },
+    #[error("unknown unit `{unit}` (valid units: {valid}){hint}")]
+    UnknownUnit {
+        unit: String,
+        valid: &'static str,
+        /// "; did you mean `GiB`?", or empty.
+        hint: String,
+    },
+    #[error(
+        "unknown unit `{unit}`: a rate is a size unit ({SIZE_UNITS}) per time unit ({RATE_TIME_UNITS}), written `2MiB/s` or `60MiB/min`"
+    )]
+    UnknownRateUnit { unit: String },
     #[error("a rate is a size per s or min, e.g. `2MiB/s`")]
     MissingRateTime,
     #[error("a size in bytes must be a whole number; use a larger unit such as KiB for fractions")]

@@ -92,6 +92,19 @@ fn precheck(s: &str, quantity: Quantity) -> Result<&str, UnitError> {
     Ok(s.strip_prefix('+').map(str::trim_start).unwrap_or(s))
 }
 
+/// "; did you mean `GiB`?" for a size unit written as a letter alone (`1G`, `512k`), which tools
+/// such as `ulimit` and Docker read as powers of 1024; else empty.
+fn size_hint(unit: &str) -> String {
+    let binary = match unit.to_ascii_lowercase().as_str() {
+        "k" => "KiB",
+        "m" => "MiB",
+        "g" => "GiB",
+        "t" => "TiB",
+        _ => return String::new(),
+    };
+    format!("; did you mean `{binary}`?")
+}
+
 /// The number of bytes in one `unit` (case-insensitive), if it is a size unit.
 fn size_unit(unit: &str) -> Option<u128> {
     let factor = match unit.to_ascii_lowercase().as_str() {
@@ -126,6 +139,7 @@ fn number_and_size_unit(text: &str, quantity: Quantity) -> Result<(Decimal, u128
     let factor = size_unit(unit).ok_or_else(|| UnitError::UnknownUnit {
         unit: unit.to_string(),
         valid: SIZE_UNITS,
+        hint: size_hint(unit),
     })?;
     Ok((number, factor))
 }
@@ -192,11 +206,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
             return Err(UnitError::UnknownUnit {
                 unit: after.to_string(),
                 valid: DURATION_UNITS,
+                hint: String::new(),
             });
         }
         let factor = duration_unit(unit).ok_or_else(|| UnitError::UnknownUnit {
             unit: unit.to_string(),
             valid: DURATION_UNITS,
+            hint: String::new(),
         })?;
         let part = number.times_rounded(factor).ok_or(too_large.clone())?;
         nanos = nanos.checked_add(part).ok_or(too_large.clone())?;
@@ -222,9 +238,8 @@ pub fn parse_rate(s: &str) -> Result<f64, UnitError> {
             return Err(UnitError::MissingRateTime);
         }
         if size_unit(unit).is_none() {
-            return Err(UnitError::UnknownUnit {
+            return Err(UnitError::UnknownRateUnit {
                 unit: unit.to_string(),
-                valid: SIZE_UNITS,
             });
         }
         return Err(UnitError::MissingRateTime);
@@ -238,6 +253,7 @@ pub fn parse_rate(s: &str) -> Result<f64, UnitError> {
             return Err(UnitError::UnknownUnit {
                 unit: per.trim().to_string(),
                 valid: RATE_TIME_UNITS,
+                hint: String::new(),
             });
         }
     };
@@ -256,6 +272,7 @@ pub fn parse_percent(s: &str) -> Result<f64, UnitError> {
         other => Err(UnitError::UnknownUnit {
             unit: other.to_string(),
             valid: "%",
+            hint: String::new(),
         }),
     }
 }

@@ -268,3 +268,20 @@ proptest! {
         prop_assert_eq!(parse_duration(&format!("{ms}ms")), Ok(Duration::from_millis(ms)));
     }
 }
+
+#[test]
+fn a_letter_alone_gets_a_binary_unit_hint_and_a_rate_in_words_lists_rate_units() {
+    let size = parse_size("1G").unwrap_err().to_string();
+    assert!(size.ends_with("; did you mean `GiB`?"), "{size}");
+    assert!(
+        !parse_size("1X")
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean")
+    );
+    let rate = parse_rate("2MB per second").unwrap_err().to_string();
+    assert!(
+        rate.contains("per time unit (s, min)") && rate.contains("`2MiB/s`"),
+        "{rate}"
+    );
+}

@@ -462,6 +462,7 @@ pub fn benchmark(name: &str, status: Status, peak: u64) -> BenchmarkResult {
         peak_total_bytes: peak,
         steady_bytes: peak / 2,
         growth_bytes_per_sec: 0.0,
+        growth: memgate::results::GrowthJudgement::NoTrend { runs: 1 },
         duration_secs: 1.0,
         peak_spread_bytes: (peak, peak),
     };

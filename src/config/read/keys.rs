@@ -19,6 +19,8 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "runs",
     "warmup",
     "interval",
+    "steady_after",
+    "min_window",
     "tags",
     "budget",
     "regression",

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::{Entry, Reader};
 use crate::config::model::Limits;
 use crate::config::yaml::Kind;
+use crate::results::WarmUp;
 use crate::units::{self, Quantity, UnitError};
 
 /// What a message asks for when the value is not even a scalar.
@@ -68,6 +69,29 @@ impl Reader<'_> {
             return self.refuse(entry, message);
         }
         Some(duration)
+    }
+
+    /// `steady_after`: a share of the run below 90% (`20%`) or a time from its start (`2s`, 0
+    /// for none), at most 24 h.
+    pub(super) fn steady_after(&mut self, entry: &Entry) -> Option<WarmUp> {
+        let text = entry.value.scalar_text().unwrap_or_default();
+        if text.trim_end().ends_with('%') {
+            let share = self.percent(entry)?;
+            if (0.0..0.9).contains(&share) {
+                return Some(WarmUp::Share(share));
+            }
+            let message = format!(
+                "`{}` must be a share from 0% to below 90% of the run, or a time such as `2s`, found {text}",
+                entry.path
+            );
+            return self.refuse(entry, message);
+        }
+        let duration = self.quantity(entry, Quantity::Duration, units::parse_duration)?;
+        if duration.as_secs() > 24 * 3600 {
+            let message = format!("`{}` must be at most 24h, found `{text}`", entry.path);
+            return self.refuse(entry, message);
+        }
+        Some(WarmUp::Secs(duration.as_secs_f64()))
     }
 
     pub(super) fn size(&mut self, entry: &Entry) -> Option<u64> {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::config::model::{GithubConfig, Invocation};
+use crate::results::WarmUp;
 
 /// A value and the line of its key.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +39,8 @@ pub(crate) struct RawSettings {
     pub runs: Option<u32>,
     pub warmup: Option<u32>,
     pub interval: Option<Duration>,
+    pub steady_after: Option<WarmUp>,
+    pub min_window: Option<Duration>,
     pub tags: Option<Vec<String>>,
     pub budget: RawBudget,
     /// Line of the `budget:` key.

@@ -3,7 +3,9 @@
 use super::keys::Section;
 use super::raw::{Lined, RawBudget, RawRegression, RawSettings};
 use super::{Entry, Reader, join};
-use crate::config::model::{INTERVAL_LIMITS, RUNS_LIMITS, TIMEOUT_LIMITS, WARMUP_LIMITS};
+use crate::config::model::{
+    INTERVAL_LIMITS, MIN_WINDOW_LIMITS, RUNS_LIMITS, TIMEOUT_LIMITS, WARMUP_LIMITS,
+};
 use crate::config::yaml::Node;
 
 impl Reader<'_> {
@@ -30,6 +32,8 @@ impl Reader<'_> {
                 "interval" => s.interval = self.duration(entry, INTERVAL_LIMITS),
                 "runs" => s.runs = self.count(entry, RUNS_LIMITS),
                 "warmup" => s.warmup = self.count(entry, WARMUP_LIMITS),
+                "steady_after" => s.steady_after = self.steady_after(entry),
+                "min_window" => s.min_window = self.duration(entry, MIN_WINDOW_LIMITS),
                 "tags" => s.tags = self.strings(entry, "a list of tags (strings)"),
                 "budget" => {
                     s.budget_line = self.line(entry.key_node);

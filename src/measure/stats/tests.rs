@@ -460,3 +460,34 @@ fn downsample_with_gap_and_equal_times() {
     assert!(out.len() <= 10);
     assert_eq!(out.iter().map(|p| p.1).max(), Some(100));
 }
+
+// ---- the warm-up a benchmark sets (`steady_after`) ----
+
+#[test]
+fn a_ramp_longer_than_a_fifth_of_a_short_run_is_left_out_by_steady_after() {
+    // A 5 s script: imports ramp memory up to 100 MiB over its first 3.5 s, then it sits flat.
+    // The default window (after 1 s) lies mostly in the ramp and reads a lower steady state.
+    let timeline = series(5.0, 0.01, |_, t| (t / 3.5).min(1.0) * 100.0 * MIB);
+    assert!(steady_bytes(&timeline) < 100 * MIB_U);
+    assert_eq!(
+        steady_bytes_after(&timeline, WarmUp::Secs(3.5)),
+        100 * MIB_U
+    );
+    let after = growth_after(&timeline, WarmUp::Secs(3.5));
+    assert_eq!(after.bytes_per_sec, 0.0, "{after:?}");
+    assert!(!after.leak);
+}
+
+#[test]
+fn steady_span_and_the_run_it_needs_are_inverses() {
+    for warm_up in [WarmUp::Share(0.2), WarmUp::Secs(2.0), WarmUp::Share(0.0)] {
+        let needed = run_secs_for(5.0, warm_up);
+        assert!(
+            (steady_span(needed, warm_up) - 5.0).abs() < 1e-9,
+            "{warm_up:?}"
+        );
+    }
+    assert!((steady_span(10.0, WarmUp::default()) - 7.8).abs() < 1e-9);
+    // A warm-up longer than the run leaves no window, not a negative one.
+    assert_eq!(steady_span(1.0, WarmUp::Secs(3.0)), 0.0);
+}

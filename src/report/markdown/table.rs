@@ -4,7 +4,7 @@
 use crate::report::escape::{code_span, shorten};
 use crate::report::text::{self, NONE};
 use crate::report::view::BenchmarkView;
-use crate::units::{format_rate, format_size};
+use crate::units::format_size;
 
 use super::NAME_CHARS;
 
@@ -13,8 +13,8 @@ pub(super) fn header(with_base: bool) -> String {
     let mut header = "| status | benchmark | peak | steady | growth | budget use |".to_string();
     let mut align = "| --- | --- | ---: | ---: | ---: | ---: |".to_string();
     if with_base {
-        header.push_str(" vs base |");
-        align.push_str(" ---: |");
+        header.push_str(" vs base | limit |");
+        align.push_str(" ---: | ---: |");
     }
     format!("{header}\n{align}\n")
 }
@@ -30,11 +30,12 @@ pub(super) fn row(b: &BenchmarkView, with_base: bool) -> String {
         code_span(&shorten(b.name, NAME_CHARS), true),
         figure(format_size(b.figures.peak_bytes)),
         figure(format_size(b.figures.steady_bytes)),
-        figure(format_rate(b.figures.growth_bytes_per_sec)),
+        figure(text::growth_cell(b)),
         text::share(b.budget_share),
     );
     if with_base {
-        row.push_str(&format!(" {} |", text::peak_change_with_size(b)));
+        let limit = b.peak_limit().unwrap_or_else(|| NONE.to_string());
+        row.push_str(&format!(" {} | {limit} |", text::peak_change_with_size(b)));
     }
     row.push('\n');
     row

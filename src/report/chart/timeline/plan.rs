@@ -4,7 +4,7 @@
 
 use plotters::style::RGBColor;
 
-use crate::measure::stats::downsample;
+use crate::measure::stats::{self, downsample};
 use crate::report::chart::legend::{LegendItem, Swatch};
 use crate::report::chart::style::{self, SizeUnit};
 use crate::report::escape::shorten;
@@ -15,9 +15,10 @@ use crate::units::{format_signed_size, format_size};
 /// Points drawn per series: about two per horizontal pixel, peaks kept.
 const POINTS: usize = 1600;
 
-/// The steady state is the median after warm-up (first 20% of a run) and before teardown (last
-/// 2%), as the README defines it. The shaded band is that window.
-const STEADY_WINDOW: (f64, f64) = (0.20, 0.98);
+/// The steady state is the median after warm-up (the benchmark's `steady_after`, 20% of a run by
+/// default) and before teardown (the last 2%), as the README defines it. The shaded band is that
+/// window.
+const STEADY_WINDOW_END: f64 = 0.98;
 
 /// The whole timeline chart.
 #[derive(Debug, PartialEq)]
@@ -155,7 +156,15 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
     if let Some(band) = &steady {
         legend.push(LegendItem::new(
             Swatch::Band,
-            format!("steady {} (window shaded)", format_size(band.steady_bytes)),
+            if b.runs.len() > 1 {
+                format!(
+                    "steady {} (median of {} runs; window shaded)",
+                    format_size(band.steady_bytes),
+                    b.runs.len()
+                )
+            } else {
+                format!("steady {} (window shaded)", format_size(band.steady_bytes))
+            },
         ));
     }
     let mut budgets = Vec::new();
@@ -208,7 +217,8 @@ fn steady_band(
 ) -> Option<SteadyBand> {
     let run = b.head()?;
     let end = head_line.last().map_or(0.0, |p| p.0).max(run.duration_secs);
-    let (from, to) = (end * STEADY_WINDOW.0, end * STEADY_WINDOW.1);
+    let from = stats::warm_up_secs(end, b.window.warm_up).min(end);
+    let to = (end * STEADY_WINDOW_END).max(from);
     let inside = head_line.iter().filter(|p| p.0 >= from && p.0 <= to);
     let low = inside.clone().map(|p| p.1).min()?;
     let high = inside.map(|p| p.1).max()?;
@@ -218,9 +228,10 @@ fn steady_band(
         to,
         bottom: (unit.of(low as f64) - pad).max(0.0),
         top: unit.of(high as f64) + pad,
-        // The steady state of the run drawn (the benchmark's is the median over its runs).
-        steady: unit.of(run.steady_bytes as f64),
-        steady_bytes: run.steady_bytes,
+        // The benchmark's steady state, as the table shows it (the median over its runs), not
+        // the drawn run's own.
+        steady: unit.of(b.figures.steady_bytes as f64),
+        steady_bytes: b.figures.steady_bytes,
     })
 }
 
@@ -308,13 +319,15 @@ mod tests {
                 "baseline": {"peak_bytes": 120 * MIB, "steady_bytes": 0, "growth_bytes_per_sec": 0.0,
                              "timeline": [[0.0, 0], [5.0, 120 * MIB]]},
                 "comparison": "compared",
+                // The table's figure, the median over the runs: not the drawn run's 100 MiB.
+                "steady_bytes": 123 * MIB,
             }),
         );
         let plot = plot_of(&b);
         assert_eq!(
             labels(&plot),
             [
-                "steady 100.0 MiB (window shaded)",
+                "steady 123.0 MiB (median of 2 runs; window shaded)",
                 "budget 300.0 MiB",
                 "base (peak 120.0 MiB)",
                 "head (run 2 of 2)",
