@@ -15,6 +15,7 @@ mod probe;
 mod proc_tree;
 pub mod procfs;
 pub mod sampler;
+mod sharing;
 pub mod spawn;
 pub mod stats;
 

@@ -1,11 +1,11 @@
 //! The sampled path on Linux: the process tree read from `/proc` at every tick.
 //!
 //! Cheap reads in the loop (one kept-fd `pread` of `status` per process, one of `children` per
-//! thread); the expensive, exact `smaps_rollup` (PSS) only when the summed RSS of a tree of
-//! several processes reaches a new high by a margin, or its set of processes changed — so forked
-//! workers sharing copy-on-write pages are counted once, at a cost of a few reads for a growing
-//! tree and almost none for a sawtooth. Per-process high-water marks (`VmHWM`) catch
-//! spikes shorter than the interval.
+//! thread); the expensive, exact `smaps_rollup` (PSS) rarely, where it can move the peak
+//! ([`sharing::decide`]) — so forked workers sharing copy-on-write pages and pool workers mapping
+//! one array from /dev/shm are counted once, at a cost of a few reads for a growing tree and almost
+//! none for a sawtooth. Per-process high-water marks (`VmHWM`) catch spikes shorter than the
+//! interval.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::procfs::{self, KeptFile, ProcessMemory};
 use super::sampler::{Probe, Sample};
+use super::sharing::{self, Decision, Shared, Sharing};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -25,6 +26,11 @@ pub struct TreeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
+    /// The highest counted figure of a tick whose sharing correction was current enough: every
+    /// tick but those that wanted a PSS read for a new high and were over the time budget.
+    pub verified_peak: u64,
+    /// The kernel's `smaps_rollup` has no `Pss_Shmem`: shmem was counted once per process.
+    pub no_pss_shmem: bool,
 }
 
 struct Tracked {
@@ -73,10 +79,6 @@ const STATUS_EVERY: u32 = 5;
 const MOVING: u64 = MIB;
 /// Ticks between re-listing a process's threads (new threads that fork are rare).
 const RELIST_THREADS_EVERY: u32 = 10;
-/// PSS reads may take at most this share of wall time, except when the set of processes changed.
-const PSS_TIME_SHARE: f64 = 0.02;
-/// A re-read of PSS even without a new high, so that copy-on-write pages broken by writes show up.
-const PSS_REFRESH: Duration = Duration::from_secs(2);
 
 /// Samples every descendant of memgate itself: as a child subreaper it inherits orphans, so the
 /// walk from its own threads sees double-forked grandchildren too.
@@ -89,8 +91,8 @@ pub struct ProcTreeProbe {
     page_size: u64,
     tick: u32,
     started: Instant,
-    /// Bytes counted more than once at the last PSS read (summed RSS − summed PSS).
-    sharing: u64,
+    /// What each process shared at the last PSS read.
+    sharing: Sharing,
     /// The processes present at the last PSS read.
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
@@ -119,7 +121,7 @@ impl ProcTreeProbe {
             page_size: procfs::page_size(),
             tick: 0,
             started: Instant::now(),
-            sharing: 0,
+            sharing: Sharing::default(),
             pss_set: Vec::new(),
             last_pss: None,
             peak: 0,
@@ -166,19 +168,21 @@ impl ProcTreeProbe {
         pids
     }
 
-    /// Reads PSS of `pids`; returns the bytes that summed RSS counted more than once.
-    ///
-    /// Each process's shared anonymous bytes come from one page-table walk (`Anonymous −
-    /// Pss_Anon`), not from RSS read earlier: a walk of a big process takes tens of ms, and
-    /// memory allocated meanwhile must not pass for sharing. Shmem uses the tick's `RssShmem`.
-    fn read_sharing(&mut self, pids: &[u32]) -> Option<u64> {
+    /// Reads PSS of `pids` and keeps what each shares with the others. Each process's shared
+    /// bytes come from one page-table walk ([`Shared::of`]), not from RSS read earlier: a walk
+    /// of a big process takes tens of ms, and memory allocated or mapped meanwhile must not pass
+    /// for sharing. Returns false (keeping the previous figures) when a process exited meanwhile.
+    fn read_sharing(&mut self, pids: &[u32]) -> bool {
         let began = Instant::now();
-        let mut sharing = 0;
+        let mut per_process = HashMap::with_capacity(pids.len());
         for &pid in pids {
-            let proportional = procfs::read_proportional(pid)?;
-            let rss_shmem = self.tracked.get(&pid).map_or(0, |t| t.last.shmem);
-            sharing +=
-                proportional.shared_anon() + rss_shmem.saturating_sub(proportional.pss_shmem);
+            let Some(walk) = procfs::read_proportional(pid) else {
+                self.pss_set.clear();
+                return false;
+            };
+            self.summary.no_pss_shmem |= walk.pss_shmem.is_none();
+            let rss_file = self.tracked.get(&pid).map_or(0, |t| t.last.file);
+            per_process.insert(pid, Shared::of(&walk, rss_file));
         }
         // A process that exited during the walks changed how many share each page, so the
         // figures do not add up: keep the previous estimate and read again at the next tick.
@@ -189,14 +193,50 @@ impl ProcTreeProbe {
             });
             if !alive {
                 self.pss_set.clear();
-                return None;
+                return false;
             }
         }
         self.summary.pss_reads += 1;
         self.summary.pss_time += began.elapsed();
         self.last_pss = Some(Instant::now());
         self.pss_set = pids.to_vec();
-        Some(sharing)
+        self.sharing.replace(per_process);
+        true
+    }
+
+    /// The tree's counted memory at this tick: summed RSS less what is shared, read afresh when
+    /// [`sharing::decide`] says so. Also says whether the figure is verified (see
+    /// [`TreeSummary::verified_peak`]).
+    fn corrected(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> (u64, bool) {
+        if live.len() <= 1 {
+            self.sharing.clear();
+            return (rss_sum, true);
+        }
+        let shared_now = |probe: &Self| {
+            probe.sharing.now(
+                live.iter()
+                    .filter_map(|pid| Some((*pid, &probe.tracked.get(pid)?.last))),
+            )
+        };
+        let tick = sharing::Tick {
+            rss_sum,
+            provisional: rss_sum.saturating_sub(shared_now(self)).max(largest),
+            peak: self.peak,
+            verified_peak: self.summary.verified_peak,
+            set_changed: live != self.pss_set,
+            stale: self.sharing.any()
+                && self
+                    .last_pss
+                    .is_none_or(|at| at.elapsed() >= sharing::REFRESH),
+            pss_time: self.summary.pss_time,
+            elapsed: self.started.elapsed(),
+        };
+        let decision = sharing::decide(&tick);
+        if decision == Decision::Read {
+            self.read_sharing(live);
+        }
+        let counted = rss_sum.saturating_sub(shared_now(self)).max(largest);
+        (counted, decision != Decision::OverBudget)
     }
 }
 
@@ -274,24 +314,10 @@ impl Probe for ProcTreeProbe {
         // Forget processes that are gone (their fds would read nothing).
         self.tracked.retain(|pid, _| pids.contains(pid));
 
-        let counted = if live.len() <= 1 {
-            self.sharing = 0;
-            rss_sum
-        } else {
-            let provisional = rss_sum.saturating_sub(self.sharing).max(largest);
-            let margin = (4 * MIB).max(self.peak / 100);
-            let set_changed = live != self.pss_set;
-            let stale = self.last_pss.is_none_or(|at| at.elapsed() >= PSS_REFRESH);
-            let affordable = self.summary.pss_time.as_secs_f64()
-                <= PSS_TIME_SHARE * self.started.elapsed().as_secs_f64();
-            let wanted = set_changed || provisional > self.peak + margin || stale;
-            if wanted && (affordable || set_changed) {
-                if let Some(sharing) = self.read_sharing(&live) {
-                    self.sharing = sharing;
-                }
-            }
-            rss_sum.saturating_sub(self.sharing).max(largest)
-        };
+        let (counted, verified) = self.corrected(&live, rss_sum, largest);
+        if verified {
+            self.summary.verified_peak = self.summary.verified_peak.max(counted);
+        }
         self.peak = self.peak.max(counted);
         self.summary.processes_seen = self.seen.len();
         self.summary.largest_process_peak = self
