@@ -35,6 +35,9 @@ const MIB: f64 = 1024.0 * 1024.0;
 const DEADLINE: Duration = Duration::from_secs(90);
 /// Private pages of a forked Python worker that does not allocate (measured: 0.7–1.6 MiB).
 const PER_EXTRA_PROCESS_MIB: f64 = 1.5;
+/// A spawned interpreter of `multiprocessing` (a pool worker or the resource tracker): a whole
+/// interpreter of its own, with multiprocessing imported (measured: 8.6–8.8 MiB).
+const PER_SPAWNED_INTERPRETER_MIB: f64 = 8.7;
 
 // ---------------------------------------------------------------------------------------------
 // The environment: the binary, the interpreter, the workloads, cgroups.
@@ -585,6 +588,13 @@ fn assert_no_leftovers(run: &Run, marker: Option<&str>) {
 fn assert_peak(run: &Run, truth: &Truth, what: &str) {
     let tolerance = peak_tolerance(truth.bytes);
     let error = run.peak() - truth.bytes;
+    eprintln!(
+        "{what}: {} peak {:.1} MiB vs {} ({:+.1}%)",
+        run.method(),
+        run.peak() / MIB,
+        truth.describe(),
+        100.0 * error / truth.bytes
+    );
     assert!(
         error.abs() <= tolerance,
         "{what}: peak {:.1} MiB vs {}: off by {:+.1} MiB ({:+.1}%), tolerance ±{:.1} MiB\n{}",
@@ -681,6 +691,47 @@ fn cow_workers(method: Method) {
     assert_processes_at_least(&run, 5, "4 forked workers");
 }
 both_methods!(cow_workers_300_plus_4x100, cow_workers);
+
+fn shm_pool(method: Method, mode: &str) {
+    // 3 spawned workers (as loky starts them) map one 300 MiB array from /dev/shm, each with
+    // 100 MiB of its own, in 2 rounds; the parent writes the array and, in `shm` mode, maps it
+    // too. The interpreters: 3 workers and the resource tracker.
+    let argv = py("shm_pool.py", &[mode, "300", "3", "100", "2", "0.6"]);
+    let allocated = 600.0 + 4.0 * PER_SPAWNED_INTERPRETER_MIB;
+    let truth = truth(&argv, allocated, 0);
+    let run = measure_ok(method, &argv);
+    assert_peak(
+        &run,
+        &truth,
+        &format!("pool of 3 spawned workers sharing 300 MiB through /dev/shm ({mode})"),
+    );
+    assert_processes_at_least(&run, 5, "parent, resource tracker and 3 workers");
+}
+
+fn shm_pool_shared_memory(method: Method) {
+    shm_pool(method, "shm");
+}
+both_methods!(pool_sharing_shared_memory_300, shm_pool_shared_memory);
+
+fn shm_pool_memmap(method: Method) {
+    shm_pool(method, "memmap");
+}
+both_methods!(pool_sharing_a_dev_shm_memmap_300, shm_pool_memmap);
+
+fn fork_pool(method: Method) {
+    // A 300 MiB parent and 2 rounds of 3 fresh forked workers (copy-on-write) that each
+    // allocate 100 MiB: joblib's `multiprocessing` backend.
+    let argv = py("fork_pool.py", &["300", "3", "100", "2", "0.6"]);
+    let truth = truth(&argv, 600.0, 3);
+    let run = measure_ok(method, &argv);
+    assert_peak(
+        &run,
+        &truth,
+        "fork pool: 300 MiB parent + 3 forked workers × 100 MiB, 2 rounds",
+    );
+    assert_processes_at_least(&run, 7, "parent and 2 rounds of 3 workers");
+}
+both_methods!(fork_pool_300_plus_3x100, fork_pool);
 
 fn orphan(method: Method) {
     let hold = 1.0;

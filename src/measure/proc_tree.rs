@@ -26,8 +26,8 @@ pub struct TreeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
-    /// The highest counted figure of a tick whose sharing correction was current enough: every
-    /// tick but those that wanted a PSS read for a new high and were over the time budget.
+    /// The highest counted figure of a tick whose sharing was read at that tick, or of a single
+    /// process. Ticks between reads may pass it by less than max(3%, 8 MiB); more forces a read.
     pub verified_peak: u64,
     /// The kernel's `smaps_rollup` has no `Pss_Shmem`: shmem was counted once per process.
     pub no_pss_shmem: bool,
@@ -96,7 +96,6 @@ pub struct ProcTreeProbe {
     /// The processes present at the last PSS read.
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
-    peak: u64,
     /// Per process: the largest `VmHWM − RssFile` seen and the most file pages seen, kept after
     /// it exits.
     process_peaks: HashMap<u32, (u64, u64)>,
@@ -124,7 +123,6 @@ impl ProcTreeProbe {
             sharing: Sharing::default(),
             pss_set: Vec::new(),
             last_pss: None,
-            peak: 0,
             process_peaks: HashMap::new(),
             summary: TreeSummary::default(),
         }
@@ -205,8 +203,8 @@ impl ProcTreeProbe {
     }
 
     /// The tree's counted memory at this tick: summed RSS less what is shared, read afresh when
-    /// [`sharing::decide`] says so. Also says whether the figure is verified (see
-    /// [`TreeSummary::verified_peak`]).
+    /// [`sharing::decide`] says so. Also says whether the figure is verified: a single process,
+    /// or a tree whose sharing was read at this tick (see [`TreeSummary::verified_peak`]).
     fn corrected(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> (u64, bool) {
         if live.len() <= 1 {
             self.sharing.clear();
@@ -221,7 +219,6 @@ impl ProcTreeProbe {
         let tick = sharing::Tick {
             rss_sum,
             provisional: rss_sum.saturating_sub(shared_now(self)).max(largest),
-            peak: self.peak,
             verified_peak: self.summary.verified_peak,
             set_changed: live != self.pss_set,
             stale: self.sharing.any()
@@ -231,12 +228,9 @@ impl ProcTreeProbe {
             pss_time: self.summary.pss_time,
             elapsed: self.started.elapsed(),
         };
-        let decision = sharing::decide(&tick);
-        if decision == Decision::Read {
-            self.read_sharing(live);
-        }
+        let read = sharing::decide(&tick) == Decision::Read && self.read_sharing(live);
         let counted = rss_sum.saturating_sub(shared_now(self)).max(largest);
-        (counted, decision != Decision::OverBudget)
+        (counted, read)
     }
 }
 
@@ -318,7 +312,6 @@ impl Probe for ProcTreeProbe {
         if verified {
             self.summary.verified_peak = self.summary.verified_peak.max(counted);
         }
-        self.peak = self.peak.max(counted);
         self.summary.processes_seen = self.seen.len();
         self.summary.largest_process_peak = self
             .process_peaks

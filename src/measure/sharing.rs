@@ -2,8 +2,8 @@
 //! (from the last PSS read, per process), and whether this tick is worth a new PSS read.
 //!
 //! A PSS read walks every page table of the tree (tens of ms for a GiB), so it is spent where it
-//! can change the result: when the summed RSS, counted with no sharing at all, is above the peak,
-//! so that a fresh correction could show a new peak or take back a false one. Reads for the
+//! can change the result: when the summed RSS, counted with no sharing at all, is above the last
+//! verified peak, so that a fresh correction could show a new peak or take back a false one. Reads for the
 //! timeline alone (a steadier steady state) get a smaller share of the time. See
 //! docs/accuracy.md, "Process pools with shared memory".
 
@@ -95,9 +95,9 @@ pub struct Tick {
     pub rss_sum: u64,
     /// Summed RSS less the sharing of the last read.
     pub provisional: u64,
-    /// The highest counted figure so far.
-    pub peak: u64,
-    /// The highest figure of a tick whose correction was current.
+    /// The highest figure of a tick whose correction was read at that tick (or of a single
+    /// process). Measured from here, not from the running peak, so that a slow climb of a few
+    /// MiB per tick cannot creep past it without a read.
     pub verified_peak: u64,
     pub set_changed: bool,
     /// The last read is older than [`REFRESH`] and found something shared.
@@ -119,11 +119,11 @@ pub enum Decision {
 
 /// Whether `tick` reads PSS. The peak can only move where the uncorrected sum is above it.
 pub fn decide(tick: &Tick) -> Decision {
-    let margin = (4 * MIB).max(tick.peak / 100);
+    let margin = (4 * MIB).max(tick.verified_peak / 100);
     let spent = tick.pss_time.as_secs_f64();
     let wall = tick.elapsed.as_secs_f64();
-    let could_raise = tick.rss_sum > tick.peak + margin;
-    let new_high = tick.provisional > tick.peak + margin;
+    let could_raise = tick.rss_sum > tick.verified_peak + margin;
+    let new_high = tick.provisional > tick.verified_peak + margin;
     let target = (8 * MIB).max(tick.verified_peak * 3 / 100);
     let beyond_target = tick.provisional > tick.verified_peak + target;
     if could_raise && (tick.set_changed || new_high || tick.stale) {
@@ -217,7 +217,6 @@ mod tests {
         Tick {
             rss_sum: rss_sum * MIB,
             provisional: provisional * MIB,
-            peak: peak * MIB,
             verified_peak: peak * MIB,
             set_changed: false,
             stale: false,
