@@ -49,14 +49,13 @@ pub(super) fn cgroup_peak(
 
 /// The peak from samples, raised to the highest per-process high-water mark. When that mark is
 /// well above every sample of a tree of several processes, the others' memory at that moment is
-/// unknown: the peak is then a range. It is a range too when the highest sample came while PSS
-/// reads were over their time budget, so shared pages may have been counted more than once.
+/// unknown: the peak is then a range.
 pub(super) fn sampled_peak(recorder: &Recorder, probe: &ProbeSummary) -> Peak {
     let sampled = recorder.max_counted;
     let spike = probe.largest_process_peak;
     let peak = sampled.max(spike);
     let margin = (8 * MIB).max(sampled * 3 / 100);
-    let spiked = (spike > sampled + margin && recorder.max_processes > 1).then(|| Uncertainty {
+    let uncertainty = (spike > sampled + margin && recorder.max_processes > 1).then(|| Uncertainty {
         lower_bytes: peak,
         upper_bytes: spike + sampled,
         reason: format!(
@@ -64,17 +63,11 @@ pub(super) fn sampled_peak(recorder: &Recorder, probe: &ProbeSummary) -> Peak {
             format_size(spike)
         ),
     });
-    let verified = probe.verified_peak.unwrap_or(peak).max(spike);
-    let unverified = (verified + margin < peak).then(|| Uncertainty {
-        lower_bytes: verified,
-        upper_bytes: peak,
-        reason: "the highest samples came while reading shared pages (PSS) was over its time budget; pages shared between processes may be counted more than once there".to_string(),
-    });
     Peak {
         method: Method::Sampled,
         counted: peak,
         total: recorder.max_total.0.max(peak),
-        uncertainty: spiked.or(unverified),
+        uncertainty,
     }
 }
 
@@ -176,27 +169,6 @@ mod tests {
         );
         let calm = sampled_peak(&recorder, &ProbeSummary::default());
         assert_eq!((calm.counted, calm.uncertainty), (120 * MIB, None));
-    }
-
-    #[test]
-    fn a_sampled_peak_is_a_range_when_its_sharing_correction_was_not_current() {
-        let recorder = recorder(&[(100 * MIB, 0, 3), (400 * MIB, 0, 3)]);
-        let over_budget = ProbeSummary {
-            verified_peak: Some(300 * MIB),
-            ..ProbeSummary::default()
-        };
-        let peak = sampled_peak(&recorder, &over_budget);
-        assert_eq!(peak.counted, 400 * MIB);
-        let range = peak.uncertainty.expect("a range");
-        assert_eq!(
-            (range.lower_bytes, range.upper_bytes),
-            (300 * MIB, 400 * MIB)
-        );
-        let verified = ProbeSummary {
-            verified_peak: Some(400 * MIB),
-            ..ProbeSummary::default()
-        };
-        assert_eq!(sampled_peak(&recorder, &verified).uncertainty, None);
     }
 
     #[test]

@@ -15,9 +15,6 @@ pub(super) struct ProbeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
-    /// The /proc tree only: the highest sample whose sharing correction was current (see
-    /// `proc_tree::TreeSummary::verified_peak`).
-    pub verified_peak: Option<u64>,
     /// The kernel gave no `Pss_Shmem`: shared memory was counted once per process mapping it.
     pub no_pss_shmem: bool,
 }
@@ -43,7 +40,6 @@ impl FinishingProbe for proc_tree::ProcTreeProbe {
             largest_process_peak: self.summary.largest_process_peak,
             pss_reads: self.summary.pss_reads,
             pss_time: self.summary.pss_time,
-            verified_peak: Some(self.summary.verified_peak),
             no_pss_shmem: self.summary.no_pss_shmem,
         }
     }

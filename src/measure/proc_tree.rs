@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::procfs::{self, KeptFile, ProcessMemory};
 use super::sampler::{Probe, Sample};
-use super::sharing::{self, Decision, Shared, Sharing};
+use super::sharing::{self, Shared, Sharing};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -26,9 +26,6 @@ pub struct TreeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
-    /// The highest counted figure of a tick whose sharing was read at that tick, or of a single
-    /// process. Ticks between reads may pass it by less than max(3%, 8 MiB); more forces a read.
-    pub verified_peak: u64,
     /// The kernel's `smaps_rollup` has no `Pss_Shmem`: shmem was counted once per process.
     pub no_pss_shmem: bool,
 }
@@ -96,6 +93,10 @@ pub struct ProcTreeProbe {
     /// The processes present at the last PSS read.
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
+    peak: u64,
+    /// `/proc/meminfo`, for the machine's `Shmem`, and its value when the run began.
+    meminfo: Option<KeptFile>,
+    shmem_at_start: u64,
     /// Per process: the largest `VmHWM − RssFile` seen and the most file pages seen, kept after
     /// it exits.
     process_peaks: HashMap<u32, (u64, u64)>,
@@ -104,6 +105,13 @@ pub struct ProcTreeProbe {
 
 impl ProcTreeProbe {
     pub fn new() -> Self {
+        let mut probe = Self::without_meminfo();
+        probe.meminfo = KeptFile::open(Path::new("/proc/meminfo")).ok();
+        probe.shmem_at_start = probe.machine_shmem().unwrap_or(0);
+        probe
+    }
+
+    fn without_meminfo() -> Self {
         let me = std::process::id();
         let roots = procfs::thread_ids(me)
             .unwrap_or_default()
@@ -123,6 +131,9 @@ impl ProcTreeProbe {
             sharing: Sharing::default(),
             pss_set: Vec::new(),
             last_pss: None,
+            peak: 0,
+            meminfo: None,
+            shmem_at_start: 0,
             process_peaks: HashMap::new(),
             summary: TreeSummary::default(),
         }
@@ -169,57 +180,74 @@ impl ProcTreeProbe {
     /// Reads PSS of `pids` and keeps what each shares with the others. Each process's shared
     /// bytes come from one page-table walk ([`Shared::of`]), not from RSS read earlier: a walk
     /// of a big process takes tens of ms, and memory allocated or mapped meanwhile must not pass
-    /// for sharing. Returns false (keeping the previous figures) when a process exited meanwhile.
-    fn read_sharing(&mut self, pids: &[u32]) -> bool {
+    /// for sharing. The walks are one after another, so a tree whose memory moves meanwhile by
+    /// more than the accuracy target (workers unmapping a shared array one by one) gives figures
+    /// that do not add up: each process then keeps the larger of its old and new shared bytes
+    /// (a worker walked after the others unmapped seems to share nothing, which would count the
+    /// array once per worker). A process that exits meanwhile voids the read.
+    fn read_sharing(&mut self, pids: &[u32]) {
         let began = Instant::now();
         let mut per_process = HashMap::with_capacity(pids.len());
+        let mut failed = false;
         for &pid in pids {
             let Some(walk) = procfs::read_proportional(pid) else {
-                self.pss_set.clear();
-                return false;
+                failed = true;
+                break;
             };
             self.summary.no_pss_shmem |= walk.pss_shmem.is_none();
             let rss_file = self.tracked.get(&pid).map_or(0, |t| t.last.file);
             per_process.insert(pid, Shared::of(&walk, rss_file));
         }
-        // A process that exited during the walks changed how many share each page, so the
-        // figures do not add up: keep the previous estimate and read again at the next tick.
+        let (mut before, mut changed) = (0, 0);
         for &pid in pids {
-            let alive = self.tracked.get(&pid).is_some_and(|t| {
-                t.status.read_into(&mut self.buf).is_ok()
-                    && procfs::parse_status(&self.buf).is_some()
-            });
-            if !alive {
-                self.pss_set.clear();
-                return false;
+            if failed {
+                break;
+            }
+            let Some(tracked) = self.tracked.get(&pid) else {
+                failed = true;
+                break;
+            };
+            let now = tracked
+                .status
+                .read_into(&mut self.buf)
+                .ok()
+                .and_then(|()| procfs::parse_status(&self.buf));
+            match now {
+                Some(now) => {
+                    before += tracked.last.counted();
+                    changed += now.counted().abs_diff(tracked.last.counted());
+                }
+                None => failed = true,
             }
         }
-        self.summary.pss_reads += 1;
         self.summary.pss_time += began.elapsed();
+        if failed {
+            // A process exited during the walks: how many share each page changed. Keep the
+            // previous figures and read again at the next tick (the set has changed).
+            self.pss_set.clear();
+            return;
+        }
+        self.summary.pss_reads += 1;
         self.last_pss = Some(Instant::now());
         self.pss_set = pids.to_vec();
-        self.sharing.replace(per_process);
-        true
+        if sharing::moved(before, changed) {
+            self.sharing.merge_max(per_process);
+        } else {
+            self.sharing.replace(per_process);
+        }
     }
 
     /// The tree's counted memory at this tick: summed RSS less what is shared, read afresh when
-    /// [`sharing::decide`] says so. Also says whether the figure is verified: a single process,
-    /// or a tree whose sharing was read at this tick (see [`TreeSummary::verified_peak`]).
-    fn corrected(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> (u64, bool) {
+    /// [`sharing::decide`] says so.
+    fn corrected(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> u64 {
         if live.len() <= 1 {
             self.sharing.clear();
-            return (rss_sum, true);
+            return rss_sum;
         }
-        let shared_now = |probe: &Self| {
-            probe.sharing.now(
-                live.iter()
-                    .filter_map(|pid| Some((*pid, &probe.tracked.get(pid)?.last))),
-            )
-        };
         let tick = sharing::Tick {
             rss_sum,
-            provisional: rss_sum.saturating_sub(shared_now(self)).max(largest),
-            verified_peak: self.summary.verified_peak,
+            provisional: self.figure(live, rss_sum, largest),
+            peak: self.peak,
             set_changed: live != self.pss_set,
             stale: self.sharing.any()
                 && self
@@ -228,9 +256,37 @@ impl ProcTreeProbe {
             pss_time: self.summary.pss_time,
             elapsed: self.started.elapsed(),
         };
-        let read = sharing::decide(&tick) == Decision::Read && self.read_sharing(live);
-        let counted = rss_sum.saturating_sub(shared_now(self)).max(largest);
-        (counted, read)
+        if sharing::decide(&tick) {
+            self.read_sharing(live);
+        }
+        self.figure(live, rss_sum, largest)
+    }
+
+    /// Summed RSS less the sharing of the last read, shared memory no more than
+    /// [`sharing::shmem_bound`] allows, and never below the largest single process.
+    fn figure(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> u64 {
+        let memories = || {
+            live.iter()
+                .filter_map(|pid| Some((*pid, &self.tracked.get(pid)?.last)))
+        };
+        let shared = self.sharing.now(memories());
+        let shmem_sum: u64 = memories().map(|(_, m)| m.shmem).sum();
+        let anon = (rss_sum - shmem_sum).saturating_sub(shared.anon);
+        let mut shmem = shmem_sum.saturating_sub(shared.shmem);
+        let known = self.sharing.pss_shmem();
+        // More shared memory than the last read found: perhaps pages that exist, newly mapped.
+        if shmem > known {
+            if let Some(machine) = self.machine_shmem() {
+                shmem = shmem.min(sharing::shmem_bound(known, machine, self.shmem_at_start));
+            }
+        }
+        (anon + shmem).max(largest)
+    }
+
+    /// The machine's `Shmem` (/proc/meminfo) now.
+    fn machine_shmem(&mut self) -> Option<u64> {
+        self.meminfo.as_ref()?.read_into(&mut self.buf).ok()?;
+        procfs::parse_meminfo_shmem(&self.buf)
     }
 }
 
@@ -308,10 +364,8 @@ impl Probe for ProcTreeProbe {
         // Forget processes that are gone (their fds would read nothing).
         self.tracked.retain(|pid, _| pids.contains(pid));
 
-        let (counted, verified) = self.corrected(&live, rss_sum, largest);
-        if verified {
-            self.summary.verified_peak = self.summary.verified_peak.max(counted);
-        }
+        let counted = self.corrected(&live, rss_sum, largest);
+        self.peak = self.peak.max(counted);
         self.summary.processes_seen = self.seen.len();
         self.summary.largest_process_peak = self
             .process_peaks

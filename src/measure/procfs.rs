@@ -97,6 +97,13 @@ pub fn parse_smaps_rollup(text: &[u8]) -> Option<ProportionalMemory> {
     (found == 3).then_some(memory)
 }
 
+/// `Shmem` of `/proc/meminfo`, in bytes: every shared-memory page of the machine, once.
+pub fn parse_meminfo_shmem(text: &[u8]) -> Option<u64> {
+    text.split(|&b| b == b'\n')
+        .find(|line| line.starts_with(b"Shmem:"))
+        .and_then(parse_kib_value)
+}
+
 /// The number in `Name:   1234 kB`, in bytes.
 fn parse_kib_value(line: &[u8]) -> Option<u64> {
     let colon = line.iter().position(|&b| b == b':')?;
@@ -255,6 +262,13 @@ mod tests {
             parse_smaps_rollup(b"Rss:  1692 kB\nAnonymous:  300 kB\n"),
             None
         );
+    }
+
+    #[test]
+    fn meminfo_shmem_line() {
+        let text = b"MemTotal:       24683476 kB\nShmem:              8856 kB\nShmemHugePages:        0 kB\n";
+        assert_eq!(parse_meminfo_shmem(text), Some(8856 * 1024));
+        assert_eq!(parse_meminfo_shmem(b"MemTotal: 1 kB\n"), None);
     }
 
     #[test]
