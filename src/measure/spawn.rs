@@ -179,48 +179,21 @@ pub fn wait_for_tree(
     timeout: Option<Duration>,
     cgroup: Option<&Arc<RunCgroup>>,
 ) -> TreeExit {
-    let timed_out = Arc::new(AtomicBool::new(false));
-    let root_done = Arc::new(AtomicBool::new(false));
-    let interrupted = Arc::new(AtomicU32::new(0));
+    let flags = Flags::default();
     let (done, done_rx) = mpsc::channel::<()>();
     let watchdog = {
-        let (timed_out, root_done, interrupted) =
-            (timed_out.clone(), root_done.clone(), interrupted.clone());
-        let cgroup = cgroup.cloned();
+        let (flags, cgroup) = (flags.clone(), cgroup.cloned());
+        let deadline = timeout.map(|t| started + t);
         std::thread::Builder::new()
             .name("memgate-watchdog".into())
-            .spawn(move || {
-                let deadline = timeout.map(|t| started + t);
-                let mut told_leftovers = false;
-                let mut root_done_at: Option<Instant> = None;
-                loop {
-                    match done_rx.recv_timeout(Duration::from_millis(20)) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        _ => return,
-                    }
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        timed_out.store(true, Ordering::SeqCst);
-                    }
-                    if let Some(signal) = interrupt::received() {
-                        interrupted.store(signal as u32, Ordering::SeqCst);
-                    }
-                    if timed_out.load(Ordering::SeqCst) || interrupted.load(Ordering::SeqCst) != 0 {
-                        // The group's id is the root's pid: signal it only while the root is
-                        // not yet reaped, when the id cannot belong to anyone else.
-                        if !root_done.load(Ordering::SeqCst) {
-                            kill_group(root);
-                        }
-                        kill_tree(cgroup.as_deref());
-                    } else if root_done.load(Ordering::SeqCst) && !told_leftovers {
-                        let since = *root_done_at.get_or_insert_with(Instant::now);
-                        if since.elapsed() >= Duration::from_secs(1) {
-                            told_leftovers = tell_leftovers();
-                        }
-                    }
-                }
-            })
+            .spawn(move || watch(root, deadline, &done_rx, &flags, cgroup.as_deref()))
             .expect("spawning the watchdog thread")
     };
+    let Flags {
+        timed_out,
+        root_done,
+        interrupted,
+    } = flags;
 
     let mut exit = TreeExit::default();
     loop {
@@ -254,6 +227,53 @@ pub fn wait_for_tree(
         signal => Some(signal as i32),
     };
     exit
+}
+
+/// What the watchdog and the reaping thread tell each other.
+#[derive(Clone, Default)]
+struct Flags {
+    timed_out: Arc<AtomicBool>,
+    root_done: Arc<AtomicBool>,
+    interrupted: Arc<AtomicU32>,
+}
+
+/// The watchdog: every 20 ms until `done` ends, checks the deadline and memgate's signals and
+/// kills the tree when either came; a second after the root exited, says what it left running.
+fn watch(
+    root: u32,
+    deadline: Option<Instant>,
+    done: &mpsc::Receiver<()>,
+    flags: &Flags,
+    cgroup: Option<&RunCgroup>,
+) {
+    let mut told_leftovers = false;
+    let mut root_done_at: Option<Instant> = None;
+    loop {
+        match done.recv_timeout(Duration::from_millis(20)) {
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            flags.timed_out.store(true, Ordering::SeqCst);
+        }
+        if let Some(signal) = interrupt::received() {
+            flags.interrupted.store(signal as u32, Ordering::SeqCst);
+        }
+        let root_done = flags.root_done.load(Ordering::SeqCst);
+        if flags.timed_out.load(Ordering::SeqCst) || flags.interrupted.load(Ordering::SeqCst) != 0 {
+            // The group's id is the root's pid: signal it only while the root is not yet
+            // reaped, when the id cannot belong to anyone else.
+            if !root_done {
+                kill_group(root);
+            }
+            kill_tree(cgroup);
+        } else if root_done && !told_leftovers {
+            let since = *root_done_at.get_or_insert_with(Instant::now);
+            if since.elapsed() >= Duration::from_secs(1) {
+                told_leftovers = tell_leftovers();
+            }
+        }
+    }
 }
 
 /// Says once, a second after the command exited, which processes it left that memgate waits for.
