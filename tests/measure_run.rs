@@ -665,16 +665,19 @@ fn workers_in_turn(method: Method) {
 }
 both_methods!(workers_in_turn_3x200, workers_in_turn);
 
+/// Measures `argv` with `method` and checks its peak against `truth` and that at least
+/// `processes` were seen.
+fn check_pool(method: Method, argv: &[String], truth: &Truth, what: &str, processes: u64) {
+    let run = measure_ok(method, argv);
+    assert_peak(&run, truth, what);
+    assert_processes_at_least(&run, processes, what);
+}
+
 fn cow_readers(method: Method) {
     let argv = py("cow_readers.py", &["300", "4", "1.0"]);
     let truth = truth(&argv, 300.0, 4);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        "300 MiB parent + 4 forked copy-on-write readers",
-    );
-    assert_processes_at_least(&run, 5, "4 forked readers");
+    let what = "300 MiB parent + 4 forked copy-on-write readers";
+    check_pool(method, &argv, &truth, what, 5);
 }
 both_methods!(cow_readers_300x4, cow_readers);
 
@@ -682,13 +685,8 @@ fn cow_workers(method: Method) {
     // The readers above, but each worker also allocates 100 MiB of its own while sharing 300 MiB.
     let argv = py("cow_workers.py", &["300", "4", "100", "1.0"]);
     let truth = truth(&argv, 700.0, 4);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        "300 MiB parent + 4 forked readers that each allocate 100 MiB",
-    );
-    assert_processes_at_least(&run, 5, "4 forked workers");
+    let what = "300 MiB parent + 4 forked readers that each allocate 100 MiB";
+    check_pool(method, &argv, &truth, what, 5);
 }
 both_methods!(cow_workers_300_plus_4x100, cow_workers);
 
@@ -697,15 +695,9 @@ fn shm_pool(method: Method, mode: &str) {
     // 100 MiB of its own, in 2 rounds; the parent writes the array and, in `shm` mode, maps it
     // too. The interpreters: 3 workers and the resource tracker.
     let argv = py("shm_pool.py", &[mode, "300", "3", "100", "2", "0.6"]);
-    let allocated = 600.0 + 4.0 * PER_SPAWNED_INTERPRETER_MIB;
-    let truth = truth(&argv, allocated, 0);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        &format!("pool of 3 spawned workers sharing 300 MiB through /dev/shm ({mode})"),
-    );
-    assert_processes_at_least(&run, 5, "parent, resource tracker and 3 workers");
+    let truth = truth(&argv, 600.0 + 4.0 * PER_SPAWNED_INTERPRETER_MIB, 0);
+    let what = format!("pool of 3 spawned workers sharing 300 MiB through /dev/shm ({mode})");
+    check_pool(method, &argv, &truth, &what, 5);
 }
 
 fn shm_pool_shared_memory(method: Method) {
@@ -720,16 +712,11 @@ both_methods!(pool_sharing_a_dev_shm_memmap_300, shm_pool_memmap);
 
 fn fork_pool(method: Method) {
     // A 300 MiB parent and 2 rounds of 3 fresh forked workers (copy-on-write) that each
-    // allocate 100 MiB: joblib's `multiprocessing` backend.
+    // allocate 100 MiB: joblib's `multiprocessing` backend. 7 processes over the run.
     let argv = py("fork_pool.py", &["300", "3", "100", "2", "0.6"]);
     let truth = truth(&argv, 600.0, 3);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        "fork pool: 300 MiB parent + 3 forked workers × 100 MiB, 2 rounds",
-    );
-    assert_processes_at_least(&run, 7, "parent and 2 rounds of 3 workers");
+    let what = "fork pool: 300 MiB parent + 3 forked workers × 100 MiB, 2 rounds";
+    check_pool(method, &argv, &truth, what, 7);
 }
 both_methods!(fork_pool_300_plus_3x100, fork_pool);
 

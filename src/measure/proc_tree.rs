@@ -94,6 +94,7 @@ pub struct ProcTreeProbe {
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
     peak: u64,
+    last_counted: u64,
     /// `/proc/meminfo`, for the machine's `Shmem`, and its value when the run began.
     meminfo: Option<KeptFile>,
     shmem_at_start: u64,
@@ -132,6 +133,7 @@ impl ProcTreeProbe {
             pss_set: Vec::new(),
             last_pss: None,
             peak: 0,
+            last_counted: 0,
             meminfo: None,
             shmem_at_start: 0,
             process_peaks: HashMap::new(),
@@ -184,8 +186,8 @@ impl ProcTreeProbe {
     /// more than the accuracy target (workers unmapping a shared array one by one) gives figures
     /// that do not add up: each process then keeps the larger of its old and new shared bytes
     /// (a worker walked after the others unmapped seems to share nothing, which would count the
-    /// array once per worker). A process that exits meanwhile voids the read.
-    fn read_sharing(&mut self, pids: &[u32]) {
+    /// array once per worker). A process that exits meanwhile voids the read: returns false.
+    fn read_sharing(&mut self, pids: &[u32]) -> bool {
         let began = Instant::now();
         let mut per_process = HashMap::with_capacity(pids.len());
         let mut failed = false;
@@ -225,7 +227,7 @@ impl ProcTreeProbe {
             // A process exited during the walks: how many share each page changed. Keep the
             // previous figures and read again at the next tick (the set has changed).
             self.pss_set.clear();
-            return;
+            return false;
         }
         self.summary.pss_reads += 1;
         self.last_pss = Some(Instant::now());
@@ -235,6 +237,7 @@ impl ProcTreeProbe {
         } else {
             self.sharing.replace(per_process);
         }
+        true
     }
 
     /// The tree's counted memory at this tick: summed RSS less what is shared, read afresh when
@@ -256,10 +259,15 @@ impl ProcTreeProbe {
             pss_time: self.summary.pss_time,
             elapsed: self.started.elapsed(),
         };
-        if sharing::decide(&tick) {
-            self.read_sharing(live);
+        let voided = sharing::decide(&tick) && !self.read_sharing(live);
+        let figure = self.figure(live, rss_sum, largest);
+        // A voided read leaves new processes unknown: a worker forked as others exit holds its
+        // parent's pages, shared, yet would count them again. Hold the last figure until a read
+        // goes through (the set has changed, so the next tick reads again).
+        if voided && live.iter().any(|pid| !self.sharing.knows(*pid)) {
+            return figure.min(self.last_counted.max(largest));
         }
-        self.figure(live, rss_sum, largest)
+        figure
     }
 
     /// Summed RSS less the sharing of the last read, shared memory no more than
@@ -271,7 +279,9 @@ impl ProcTreeProbe {
         };
         let shared = self.sharing.now(memories());
         let shmem_sum: u64 = memories().map(|(_, m)| m.shmem).sum();
-        let anon = (rss_sum - shmem_sum).saturating_sub(shared.anon);
+        let anon = rss_sum
+            .saturating_sub(shmem_sum)
+            .saturating_sub(shared.anon);
         let mut shmem = shmem_sum.saturating_sub(shared.shmem);
         let known = self.sharing.pss_shmem();
         // More shared memory than the last read found: perhaps pages that exist, newly mapped.
@@ -366,6 +376,7 @@ impl Probe for ProcTreeProbe {
 
         let counted = self.corrected(&live, rss_sum, largest);
         self.peak = self.peak.max(counted);
+        self.last_counted = counted;
         self.summary.processes_seen = self.seen.len();
         self.summary.largest_process_peak = self
             .process_peaks

@@ -88,6 +88,11 @@ impl Sharing {
         self.per_process = merged;
     }
 
+    /// Whether `pid` was read.
+    pub fn knows(&self, pid: u32) -> bool {
+        self.per_process.contains_key(&pid)
+    }
+
     pub fn clear(&mut self) {
         self.per_process.clear();
     }
