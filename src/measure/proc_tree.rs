@@ -247,11 +247,14 @@ impl ProcTreeProbe {
             self.sharing.clear();
             return rss_sum;
         }
+        let (provisional, shmem) = self.figure(live, rss_sum, largest);
+        let target = (8 * MIB).max(self.peak * 3 / 100);
         let tick = sharing::Tick {
             rss_sum,
-            provisional: self.figure(live, rss_sum, largest),
+            provisional,
             peak: self.peak,
             set_changed: live != self.pss_set,
+            shmem_unread: shmem > self.sharing.pss_shmem() + target,
             stale: self.sharing.any()
                 && self
                     .last_pss
@@ -260,7 +263,7 @@ impl ProcTreeProbe {
             elapsed: self.started.elapsed(),
         };
         let voided = sharing::decide(&tick) && !self.read_sharing(live);
-        let figure = self.figure(live, rss_sum, largest);
+        let (figure, _) = self.figure(live, rss_sum, largest);
         // A voided read leaves new processes unknown: a worker forked as others exit holds its
         // parent's pages, shared, yet would count them again. Hold the last figure until a read
         // goes through (the set has changed, so the next tick reads again).
@@ -271,8 +274,9 @@ impl ProcTreeProbe {
     }
 
     /// Summed RSS less the sharing of the last read, shared memory no more than
-    /// [`sharing::shmem_bound`] allows, and never below the largest single process.
-    fn figure(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> u64 {
+    /// [`sharing::shmem_bound`] allows, and never below the largest single process; and the
+    /// shared memory in it.
+    fn figure(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> (u64, u64) {
         let memories = || {
             live.iter()
                 .filter_map(|pid| Some((*pid, &self.tracked.get(pid)?.last)))
@@ -290,7 +294,7 @@ impl ProcTreeProbe {
                 shmem = shmem.min(sharing::shmem_bound(known, machine, self.shmem_at_start));
             }
         }
-        (anon + shmem).max(largest)
+        ((anon + shmem).max(largest), shmem)
     }
 
     /// The machine's `Shmem` (/proc/meminfo) now.

@@ -20,6 +20,11 @@ const MIB: u64 = 1024 * 1024;
 /// PSS reads that may raise or lower the peak may take at most this share of wall time (a
 /// change of the set of processes is read whatever it costs).
 pub const PEAK_SHARE: f64 = 0.02;
+/// When the tree maps more shared memory than the last read found, by more than the accuracy
+/// target, and the machine-wide bound does not hold it (another program made shared memory
+/// too), a read may take up to this share of wall time, or [`SHMEM_FLOOR`] early in a run.
+pub const SHMEM_SHARE: f64 = 0.10;
+pub const SHMEM_FLOOR: Duration = Duration::from_millis(500);
 /// Reads that only refresh the timeline take at most this share.
 pub const TIMELINE_SHARE: f64 = 0.005;
 /// A re-read of PSS even without a new high, so that copy-on-write pages broken by writes show up.
@@ -148,6 +153,9 @@ pub struct Tick {
     /// The highest counted figure so far.
     pub peak: u64,
     pub set_changed: bool,
+    /// The tree maps more shared memory than the last read found, by more than max(3%, 8 MiB)
+    /// of the peak, even after [`shmem_bound`].
+    pub shmem_unread: bool,
     /// The last read is older than [`REFRESH`] and found something shared.
     pub stale: bool,
     pub pss_time: Duration,
@@ -162,7 +170,10 @@ pub fn decide(tick: &Tick) -> bool {
     let could_raise = tick.rss_sum > tick.peak + margin;
     let new_high = tick.provisional > tick.peak + margin;
     if could_raise && (tick.set_changed || new_high || tick.stale) {
-        return tick.set_changed || spent <= PEAK_SHARE * wall;
+        let shmem_budget = (SHMEM_SHARE * wall).max(SHMEM_FLOOR.as_secs_f64());
+        return tick.set_changed
+            || spent <= PEAK_SHARE * wall
+            || (new_high && tick.shmem_unread && spent <= shmem_budget);
     }
     (tick.set_changed || tick.stale) && spent <= TIMELINE_SHARE * wall
 }
@@ -270,6 +281,7 @@ mod tests {
             provisional: provisional * MIB,
             peak: peak * MIB,
             set_changed: false,
+            shmem_unread: false,
             stale: false,
             pss_time: Duration::ZERO,
             elapsed: Duration::from_secs(10),
@@ -299,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn over_its_budget_only_a_new_process_is_read() {
+    fn over_its_budget_only_a_new_process_or_new_shared_memory_is_read() {
         let busy = Tick {
             pss_time: Duration::from_millis(300),
             ..tick(900, 900, 500)
