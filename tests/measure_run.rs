@@ -35,6 +35,9 @@ const MIB: f64 = 1024.0 * 1024.0;
 const DEADLINE: Duration = Duration::from_secs(90);
 /// Private pages of a forked Python worker that does not allocate (measured: 0.7–1.6 MiB).
 const PER_EXTRA_PROCESS_MIB: f64 = 1.5;
+/// A spawned interpreter of `multiprocessing` (a pool worker or the resource tracker): a whole
+/// interpreter of its own, with multiprocessing imported (measured: 8.6–8.8 MiB).
+const PER_SPAWNED_INTERPRETER_MIB: f64 = 8.7;
 
 // ---------------------------------------------------------------------------------------------
 // The environment: the binary, the interpreter, the workloads, cgroups.
@@ -585,6 +588,13 @@ fn assert_no_leftovers(run: &Run, marker: Option<&str>) {
 fn assert_peak(run: &Run, truth: &Truth, what: &str) {
     let tolerance = peak_tolerance(truth.bytes);
     let error = run.peak() - truth.bytes;
+    eprintln!(
+        "{what}: {} peak {:.1} MiB vs {} ({:+.1}%)",
+        run.method(),
+        run.peak() / MIB,
+        truth.describe(),
+        100.0 * error / truth.bytes
+    );
     assert!(
         error.abs() <= tolerance,
         "{what}: peak {:.1} MiB vs {}: off by {:+.1} MiB ({:+.1}%), tolerance ±{:.1} MiB\n{}",
@@ -655,16 +665,19 @@ fn workers_in_turn(method: Method) {
 }
 both_methods!(workers_in_turn_3x200, workers_in_turn);
 
+/// Measures `argv` with `method` and checks its peak against `truth` and that at least
+/// `processes` were seen.
+fn check_pool(method: Method, argv: &[String], truth: &Truth, what: &str, processes: u64) {
+    let run = measure_ok(method, argv);
+    assert_peak(&run, truth, what);
+    assert_processes_at_least(&run, processes, what);
+}
+
 fn cow_readers(method: Method) {
     let argv = py("cow_readers.py", &["300", "4", "1.0"]);
     let truth = truth(&argv, 300.0, 4);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        "300 MiB parent + 4 forked copy-on-write readers",
-    );
-    assert_processes_at_least(&run, 5, "4 forked readers");
+    let what = "300 MiB parent + 4 forked copy-on-write readers";
+    check_pool(method, &argv, &truth, what, 5);
 }
 both_methods!(cow_readers_300x4, cow_readers);
 
@@ -672,15 +685,40 @@ fn cow_workers(method: Method) {
     // The readers above, but each worker also allocates 100 MiB of its own while sharing 300 MiB.
     let argv = py("cow_workers.py", &["300", "4", "100", "1.0"]);
     let truth = truth(&argv, 700.0, 4);
-    let run = measure_ok(method, &argv);
-    assert_peak(
-        &run,
-        &truth,
-        "300 MiB parent + 4 forked readers that each allocate 100 MiB",
-    );
-    assert_processes_at_least(&run, 5, "4 forked workers");
+    let what = "300 MiB parent + 4 forked readers that each allocate 100 MiB";
+    check_pool(method, &argv, &truth, what, 5);
 }
 both_methods!(cow_workers_300_plus_4x100, cow_workers);
+
+fn shm_pool(method: Method, mode: &str) {
+    // 3 spawned workers (as loky starts them) map one 300 MiB array from /dev/shm, each with
+    // 100 MiB of its own, in 2 rounds; the parent writes the array and, in `shm` mode, maps it
+    // too. The interpreters: 3 workers and the resource tracker.
+    let argv = py("shm_pool.py", &[mode, "300", "3", "100", "2", "0.6"]);
+    let truth = truth(&argv, 600.0 + 4.0 * PER_SPAWNED_INTERPRETER_MIB, 0);
+    let what = format!("pool of 3 spawned workers sharing 300 MiB through /dev/shm ({mode})");
+    check_pool(method, &argv, &truth, &what, 5);
+}
+
+fn shm_pool_shared_memory(method: Method) {
+    shm_pool(method, "shm");
+}
+both_methods!(pool_sharing_shared_memory_300, shm_pool_shared_memory);
+
+fn shm_pool_memmap(method: Method) {
+    shm_pool(method, "memmap");
+}
+both_methods!(pool_sharing_a_dev_shm_memmap_300, shm_pool_memmap);
+
+fn fork_pool(method: Method) {
+    // A 300 MiB parent and 2 rounds of 3 fresh forked workers (copy-on-write) that each
+    // allocate 100 MiB: joblib's `multiprocessing` backend. 7 processes over the run.
+    let argv = py("fork_pool.py", &["300", "3", "100", "2", "0.6"]);
+    let truth = truth(&argv, 600.0, 3);
+    let what = "fork pool: 300 MiB parent + 3 forked workers × 100 MiB, 2 rounds";
+    check_pool(method, &argv, &truth, what, 7);
+}
+both_methods!(fork_pool_300_plus_3x100, fork_pool);
 
 fn orphan(method: Method) {
     let hold = 1.0;

@@ -32,15 +32,13 @@ pub(super) fn sampled_peak(recorder: &Recorder, probe: &ProbeSummary) -> Peak {
     let spike = probe.largest_process_peak;
     let peak = sampled.max(spike);
     let margin = (8 * MIB).max(sampled * 3 / 100);
-    let uncertainty = (spike > sampled + margin && recorder.max_processes > 1).then(|| {
-        Uncertainty {
-            lower_bytes: peak,
-            upper_bytes: spike + sampled,
-            reason: format!(
-                "one process peaked at {} between samples (its high-water mark); the others' memory at that moment is unknown",
-                format_size(spike)
-            ),
-        }
+    let uncertainty = (spike > sampled + margin && recorder.max_processes > 1).then(|| Uncertainty {
+        lower_bytes: peak,
+        upper_bytes: spike + sampled,
+        reason: format!(
+            "one process peaked at {} between samples (its high-water mark); the others' memory at that moment is unknown",
+            format_size(spike)
+        ),
     });
     Peak {
         method: Method::Sampled,
@@ -68,6 +66,11 @@ pub(super) fn into_run(
     finish: Finish,
     mut notes: Vec<String>,
 ) -> RunResult {
+    if probe.no_pss_shmem {
+        notes.push(
+            "this kernel's smaps_rollup has no Pss_Shmem (kernel < 5.0): shared memory (/dev/shm, memfd, MAP_SHARED) is counted once per process that maps it".to_string(),
+        );
+    }
     if probe.pss_reads > 0 {
         notes.push(format!(
             "shared pages counted once: {} PSS reads ({:.1} ms)",

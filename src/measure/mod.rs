@@ -22,6 +22,7 @@ mod proc_tree;
 pub mod procfs;
 pub mod sampler;
 mod shared_meter;
+mod sharing;
 pub mod spawn;
 pub mod stats;
 mod systemd;

@@ -16,6 +16,8 @@ pub(super) struct ProbeSummary {
     pub pss_time: Duration,
     /// What a cgroup's readings showed (cgroup paths only).
     pub cgroup: Option<CgroupReadings>,
+    /// The kernel gave no `Pss_Shmem`: shared memory was counted once per process mapping it.
+    pub no_pss_shmem: bool,
 }
 
 /// A probe that can say, when the run is over, what it learned beyond its samples.
@@ -41,6 +43,7 @@ impl FinishingProbe for proc_tree::ProcTreeProbe {
             pss_reads: self.summary.pss_reads,
             pss_time: self.summary.pss_time,
             cgroup: None,
+            no_pss_shmem: self.summary.no_pss_shmem,
         }
     }
 }

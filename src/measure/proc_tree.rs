@@ -1,11 +1,11 @@
 //! The sampled path on Linux: the process tree read from `/proc` at every tick.
 //!
 //! Cheap reads in the loop (one kept-fd `pread` of `status` per process, one of `children` per
-//! thread); the expensive, exact `smaps_rollup` (PSS) only when the summed RSS of a tree of
-//! several processes reaches a new high by a margin, or its set of processes changed — so forked
-//! workers sharing copy-on-write pages are counted once, at a cost of a few reads for a growing
-//! tree and almost none for a sawtooth. Per-process high-water marks (`VmHWM`) catch
-//! spikes shorter than the interval.
+//! thread); the expensive, exact `smaps_rollup` (PSS) rarely, where it can move the peak
+//! ([`sharing::decide`]) — so forked workers sharing copy-on-write pages and pool workers mapping
+//! one array from /dev/shm are counted once, at a cost of a few reads for a growing tree and almost
+//! none for a sawtooth. Per-process high-water marks (`VmHWM`) catch spikes shorter than the
+//! interval.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use super::procfs::{self, KeptFile, ProcessMemory};
 use super::sampler::{Probe, Sample};
+use super::sharing::{self, Shared, Sharing};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -25,6 +26,8 @@ pub struct TreeSummary {
     pub largest_process_peak: u64,
     pub pss_reads: u32,
     pub pss_time: Duration,
+    /// The kernel's `smaps_rollup` has no `Pss_Shmem`: shmem was counted once per process.
+    pub no_pss_shmem: bool,
 }
 
 struct Tracked {
@@ -73,10 +76,6 @@ const STATUS_EVERY: u32 = 5;
 const MOVING: u64 = MIB;
 /// Ticks between re-listing a process's threads (new threads that fork are rare).
 const RELIST_THREADS_EVERY: u32 = 10;
-/// PSS reads may take at most this share of wall time, except when the set of processes changed.
-const PSS_TIME_SHARE: f64 = 0.02;
-/// A re-read of PSS even without a new high, so that copy-on-write pages broken by writes show up.
-const PSS_REFRESH: Duration = Duration::from_secs(2);
 
 /// Samples every descendant of memgate itself: as a child subreaper it inherits orphans, so the
 /// walk from its own threads sees double-forked grandchildren too.
@@ -89,12 +88,16 @@ pub struct ProcTreeProbe {
     page_size: u64,
     tick: u32,
     started: Instant,
-    /// Bytes counted more than once at the last PSS read (summed RSS − summed PSS).
-    sharing: u64,
+    /// What each process shared at the last PSS read.
+    sharing: Sharing,
     /// The processes present at the last PSS read.
     pss_set: Vec<u32>,
     last_pss: Option<Instant>,
     peak: u64,
+    last_counted: u64,
+    /// `/proc/meminfo`, for the machine's `Shmem`, and its value when the run began.
+    meminfo: Option<KeptFile>,
+    shmem_at_start: u64,
     /// Per process: the largest `VmHWM − RssFile` seen and the most file pages seen, kept after
     /// it exits.
     process_peaks: HashMap<u32, (u64, u64)>,
@@ -103,6 +106,13 @@ pub struct ProcTreeProbe {
 
 impl ProcTreeProbe {
     pub fn new() -> Self {
+        let mut probe = Self::without_meminfo();
+        probe.meminfo = KeptFile::open(Path::new("/proc/meminfo")).ok();
+        probe.shmem_at_start = probe.machine_shmem().unwrap_or(0);
+        probe
+    }
+
+    fn without_meminfo() -> Self {
         let me = std::process::id();
         let roots = procfs::thread_ids(me)
             .unwrap_or_default()
@@ -119,10 +129,13 @@ impl ProcTreeProbe {
             page_size: procfs::page_size(),
             tick: 0,
             started: Instant::now(),
-            sharing: 0,
+            sharing: Sharing::default(),
             pss_set: Vec::new(),
             last_pss: None,
             peak: 0,
+            last_counted: 0,
+            meminfo: None,
+            shmem_at_start: 0,
             process_peaks: HashMap::new(),
             summary: TreeSummary::default(),
         }
@@ -166,37 +179,128 @@ impl ProcTreeProbe {
         pids
     }
 
-    /// Reads PSS of `pids`; returns the bytes that summed RSS counted more than once.
-    ///
-    /// Each process's shared anonymous bytes come from one page-table walk (`Anonymous −
-    /// Pss_Anon`), not from RSS read earlier: a walk of a big process takes tens of ms, and
-    /// memory allocated meanwhile must not pass for sharing. Shmem uses the tick's `RssShmem`.
-    fn read_sharing(&mut self, pids: &[u32]) -> Option<u64> {
+    /// Reads PSS of `pids` and keeps what each shares with the others. Each process's shared
+    /// bytes come from one page-table walk ([`Shared::of`]), not from RSS read earlier: a walk
+    /// of a big process takes tens of ms, and memory allocated or mapped meanwhile must not pass
+    /// for sharing. The walks are one after another, so a tree whose memory moves meanwhile by
+    /// more than the accuracy target (workers unmapping a shared array one by one) gives figures
+    /// that do not add up: each process then keeps the larger of its old and new shared bytes
+    /// (a worker walked after the others unmapped seems to share nothing, which would count the
+    /// array once per worker). A process that exits meanwhile voids the read: returns false.
+    fn read_sharing(&mut self, pids: &[u32]) -> bool {
         let began = Instant::now();
-        let mut sharing = 0;
+        let mut per_process = HashMap::with_capacity(pids.len());
+        let mut failed = false;
         for &pid in pids {
-            let proportional = procfs::read_proportional(pid)?;
-            let rss_shmem = self.tracked.get(&pid).map_or(0, |t| t.last.shmem);
-            sharing +=
-                proportional.shared_anon() + rss_shmem.saturating_sub(proportional.pss_shmem);
+            let Some(walk) = procfs::read_proportional(pid) else {
+                failed = true;
+                break;
+            };
+            self.summary.no_pss_shmem |= walk.pss_shmem.is_none();
+            let rss_file = self.tracked.get(&pid).map_or(0, |t| t.last.file);
+            per_process.insert(pid, Shared::of(&walk, rss_file));
         }
-        // A process that exited during the walks changed how many share each page, so the
-        // figures do not add up: keep the previous estimate and read again at the next tick.
+        let (mut before, mut changed) = (0, 0);
         for &pid in pids {
-            let alive = self.tracked.get(&pid).is_some_and(|t| {
-                t.status.read_into(&mut self.buf).is_ok()
-                    && procfs::parse_status(&self.buf).is_some()
-            });
-            if !alive {
-                self.pss_set.clear();
-                return None;
+            if failed {
+                break;
+            }
+            let Some(tracked) = self.tracked.get(&pid) else {
+                failed = true;
+                break;
+            };
+            let now = tracked
+                .status
+                .read_into(&mut self.buf)
+                .ok()
+                .and_then(|()| procfs::parse_status(&self.buf));
+            match now {
+                Some(now) => {
+                    before += tracked.last.counted();
+                    changed += now.counted().abs_diff(tracked.last.counted());
+                }
+                None => failed = true,
             }
         }
-        self.summary.pss_reads += 1;
         self.summary.pss_time += began.elapsed();
+        if failed {
+            // A process exited during the walks: how many share each page changed. Keep the
+            // previous figures and read again at the next tick (the set has changed).
+            self.pss_set.clear();
+            return false;
+        }
+        self.summary.pss_reads += 1;
         self.last_pss = Some(Instant::now());
         self.pss_set = pids.to_vec();
-        Some(sharing)
+        if sharing::moved(before, changed) {
+            self.sharing.merge_max(per_process);
+        } else {
+            self.sharing.replace(per_process);
+        }
+        true
+    }
+
+    /// The tree's counted memory at this tick: summed RSS less what is shared, read afresh when
+    /// [`sharing::decide`] says so.
+    fn corrected(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> u64 {
+        if live.len() <= 1 {
+            self.sharing.clear();
+            return rss_sum;
+        }
+        let (provisional, shmem) = self.figure(live, rss_sum, largest);
+        let target = (8 * MIB).max(self.peak * 3 / 100);
+        let tick = sharing::Tick {
+            rss_sum,
+            provisional,
+            peak: self.peak,
+            set_changed: live != self.pss_set,
+            shmem_unread: shmem > self.sharing.pss_shmem() + target,
+            stale: self.sharing.any()
+                && self
+                    .last_pss
+                    .is_none_or(|at| at.elapsed() >= sharing::REFRESH),
+            pss_time: self.summary.pss_time,
+            elapsed: self.started.elapsed(),
+        };
+        let voided = sharing::decide(&tick) && !self.read_sharing(live);
+        let (figure, _) = self.figure(live, rss_sum, largest);
+        // A voided read leaves new processes unknown: a worker forked as others exit holds its
+        // parent's pages, shared, yet would count them again. Hold the last figure until a read
+        // goes through (the set has changed, so the next tick reads again).
+        if voided && live.iter().any(|pid| !self.sharing.knows(*pid)) {
+            return figure.min(self.last_counted.max(largest));
+        }
+        figure
+    }
+
+    /// Summed RSS less the sharing of the last read, shared memory no more than
+    /// [`sharing::shmem_bound`] allows, and never below the largest single process; and the
+    /// shared memory in it.
+    fn figure(&mut self, live: &[u32], rss_sum: u64, largest: u64) -> (u64, u64) {
+        let memories = || {
+            live.iter()
+                .filter_map(|pid| Some((*pid, &self.tracked.get(pid)?.last)))
+        };
+        let shared = self.sharing.now(memories());
+        let shmem_sum: u64 = memories().map(|(_, m)| m.shmem).sum();
+        let anon = rss_sum
+            .saturating_sub(shmem_sum)
+            .saturating_sub(shared.anon);
+        let mut shmem = shmem_sum.saturating_sub(shared.shmem);
+        let known = self.sharing.pss_shmem();
+        // More shared memory than the last read found: perhaps pages that exist, newly mapped.
+        if shmem > known {
+            if let Some(machine) = self.machine_shmem() {
+                shmem = shmem.min(sharing::shmem_bound(known, machine, self.shmem_at_start));
+            }
+        }
+        ((anon + shmem).max(largest), shmem)
+    }
+
+    /// The machine's `Shmem` (/proc/meminfo) now.
+    fn machine_shmem(&mut self) -> Option<u64> {
+        self.meminfo.as_ref()?.read_into(&mut self.buf).ok()?;
+        procfs::parse_meminfo_shmem(&self.buf)
     }
 }
 
@@ -274,25 +378,9 @@ impl Probe for ProcTreeProbe {
         // Forget processes that are gone (their fds would read nothing).
         self.tracked.retain(|pid, _| pids.contains(pid));
 
-        let counted = if live.len() <= 1 {
-            self.sharing = 0;
-            rss_sum
-        } else {
-            let provisional = rss_sum.saturating_sub(self.sharing).max(largest);
-            let margin = (4 * MIB).max(self.peak / 100);
-            let set_changed = live != self.pss_set;
-            let stale = self.last_pss.is_none_or(|at| at.elapsed() >= PSS_REFRESH);
-            let affordable = self.summary.pss_time.as_secs_f64()
-                <= PSS_TIME_SHARE * self.started.elapsed().as_secs_f64();
-            let wanted = set_changed || provisional > self.peak + margin || stale;
-            if wanted && (affordable || set_changed) {
-                if let Some(sharing) = self.read_sharing(&live) {
-                    self.sharing = sharing;
-                }
-            }
-            rss_sum.saturating_sub(self.sharing).max(largest)
-        };
+        let counted = self.corrected(&live, rss_sum, largest);
         self.peak = self.peak.max(counted);
+        self.last_counted = counted;
         self.summary.processes_seen = self.seen.len();
         self.summary.largest_process_peak = self
             .process_peaks

@@ -30,21 +30,26 @@ impl ProcessMemory {
 }
 
 /// Proportional memory from `/proc/PID/smaps_rollup`, in bytes: each shared page divided among
-/// the processes that map it, so that a sum over a tree counts it once.
+/// the processes that map it, so that a sum over a tree counts it once. All fields come from one
+/// page-table walk, so differences between them hold even while the process allocates.
+///
+/// What the kernel splits how: `status` has `RssAnon` (private and copy-on-write anonymous pages),
+/// `RssFile` (file-backed) and `RssShmem` (tmpfs and /dev/shm files, memfd, `MAP_SHARED`
+/// anonymous, SysV shm), which sum to `VmRSS`; `statm`'s "shared" is `RssFile + RssShmem`.
+/// `smaps_rollup` has `Rss` (the same three together), `Anonymous` (`RssAnon`'s pages) and their
+/// proportional shares `Pss_Anon`, `Pss_File`, `Pss_Shmem` (kernel ≥ 5.0), but no resident shmem
+/// of its own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProportionalMemory {
-    pub pss_anon: u64,
-    pub pss_shmem: u64,
-    /// `Anonymous`: resident anonymous pages, shared or not, from the same page-table walk as
-    /// `pss_anon` — so their difference is consistent even while the process allocates.
+    pub rss: u64,
+    /// `Anonymous`: resident anonymous pages, shared or not.
     pub anonymous: u64,
+    pub pss_anon: u64,
+    /// `None` on kernels without it: shmem then stays uncorrected.
+    pub pss_shmem: Option<u64>,
 }
 
 impl ProportionalMemory {
-    pub fn counted(&self) -> u64 {
-        self.pss_anon + self.pss_shmem
-    }
-
     /// Anonymous bytes this process shares with others (counted more than once by summed RSS).
     pub fn shared_anon(&self) -> u64 {
         self.anonymous.saturating_sub(self.pss_anon)
@@ -70,21 +75,33 @@ pub fn parse_status(text: &[u8]) -> Option<ProcessMemory> {
     (found == 4).then_some(memory)
 }
 
-/// Parses `Pss_Anon`, `Pss_Shmem` and `Anonymous` of `smaps_rollup` (kernel ≥ 5.0).
+/// Parses `Rss`, `Anonymous`, `Pss_Anon` and `Pss_Shmem` of `smaps_rollup`. `None` without the
+/// first three (a kernel before 5.0 has no `Pss_Anon`: no correction at all, as before).
 pub fn parse_smaps_rollup(text: &[u8]) -> Option<ProportionalMemory> {
     let mut memory = ProportionalMemory::default();
     let mut found = 0;
     for line in text.split(|&b| b == b'\n') {
         let field = match line {
-            l if l.starts_with(b"Pss_Anon:") => &mut memory.pss_anon,
-            l if l.starts_with(b"Pss_Shmem:") => &mut memory.pss_shmem,
+            l if l.starts_with(b"Rss:") => &mut memory.rss,
             l if l.starts_with(b"Anonymous:") => &mut memory.anonymous,
+            l if l.starts_with(b"Pss_Anon:") => &mut memory.pss_anon,
+            l if l.starts_with(b"Pss_Shmem:") => {
+                memory.pss_shmem = Some(parse_kib_value(line)?);
+                continue;
+            }
             _ => continue,
         };
         *field = parse_kib_value(line)?;
         found += 1;
     }
     (found == 3).then_some(memory)
+}
+
+/// `Shmem` of `/proc/meminfo`, in bytes: every shared-memory page of the machine, once.
+pub fn parse_meminfo_shmem(text: &[u8]) -> Option<u64> {
+    text.split(|&b| b == b'\n')
+        .find(|line| line.starts_with(b"Shmem:"))
+        .and_then(parse_kib_value)
 }
 
 /// The number in `Name:   1234 kB`, in bytes.
@@ -234,9 +251,24 @@ mod tests {
     fn smaps_rollup_pss_fields() {
         let text = b"559a-7ffc ---p 00000000 00:00 0   [rollup]\nRss:  1692 kB\nPss:   489 kB\nPss_Anon:  112 kB\nPss_File:   377 kB\nPss_Shmem:  3 kB\nAnonymous:  300 kB\n";
         let memory = parse_smaps_rollup(text).unwrap();
+        assert_eq!(memory.rss, 1692 * 1024);
         assert_eq!(memory.pss_anon, 112 * 1024);
-        assert_eq!(memory.pss_shmem, 3 * 1024);
+        assert_eq!(memory.pss_shmem, Some(3 * 1024));
         assert_eq!(memory.shared_anon(), 188 * 1024);
+        // A kernel before Pss_Shmem: anonymous sharing only; before Pss_Anon: nothing.
+        let no_shmem = b"Rss:  1692 kB\nPss:   489 kB\nPss_Anon:  112 kB\nAnonymous:  300 kB\n";
+        assert_eq!(parse_smaps_rollup(no_shmem).unwrap().pss_shmem, None);
+        assert_eq!(
+            parse_smaps_rollup(b"Rss:  1692 kB\nAnonymous:  300 kB\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn meminfo_shmem_line() {
+        let text = b"MemTotal:       24683476 kB\nShmem:              8856 kB\nShmemHugePages:        0 kB\n";
+        assert_eq!(parse_meminfo_shmem(text), Some(8856 * 1024));
+        assert_eq!(parse_meminfo_shmem(b"MemTotal: 1 kB\n"), None);
     }
 
     #[test]

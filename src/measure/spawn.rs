@@ -2,8 +2,10 @@
 //!
 //! memgate makes itself a child subreaper, so that a double-forked grandchild is reparented to it
 //! rather than escaping; it then reaps every child until none is left, which is the end of the run.
-//! A watchdog thread enforces the timeout and Ctrl-C/SIGTERM by killing the whole tree (through the
-//! cgroup where there is one, and through the /proc walk from memgate itself in every case).
+//! A watchdog thread enforces the timeout and Ctrl-C/SIGTERM by killing the whole tree: the
+//! command's own process group on every unix (it is started as the leader of a new one), the
+//! cgroup where there is one, and on Linux the /proc walk from memgate itself, which also finds
+//! what left the group (`setsid`, a daemon). Windows is not supported.
 
 use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
@@ -71,8 +73,13 @@ pub fn become_subreaper() {
     }
 }
 
-/// Starts the command; the child joins `cgroup` between fork and exec, so nothing it does is
-/// charged elsewhere.
+/// Starts the command as the leader of a process group of its own (so one `kill` of the group ends
+/// it and what it forks, on every unix); the child joins `cgroup` between fork and exec, so
+/// nothing it does is charged elsewhere.
+///
+/// The group is not the terminal's foreground group: Ctrl-C at a terminal reaches memgate, which
+/// ends the tree; a command that reads the terminal would be stopped (SIGTTIN), so give it its
+/// input from a file or pipe.
 pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnError> {
     let (program, args) = launch.argv.split_first().ok_or(SpawnError::Empty)?;
     if let Some(cwd) = &launch.cwd {
@@ -81,7 +88,7 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
         }
     }
     let mut command = Command::new(program);
-    command.args(args);
+    command.args(args).process_group(0);
     hide_tokens(&mut command);
     die_with_parent(&mut command);
     command.envs(launch.env.iter().cloned());
@@ -191,43 +198,21 @@ pub fn wait_for_tree(
     timeout: Option<Duration>,
     cgroup: Option<&Arc<RunCgroup>>,
 ) -> TreeExit {
-    let timed_out = Arc::new(AtomicBool::new(false));
-    let root_done = Arc::new(AtomicBool::new(false));
-    let interrupted = Arc::new(AtomicU32::new(0));
+    let flags = Flags::default();
     let (done, done_rx) = mpsc::channel::<()>();
     let watchdog = {
-        let (timed_out, root_done, interrupted) =
-            (timed_out.clone(), root_done.clone(), interrupted.clone());
-        let cgroup = cgroup.cloned();
+        let (flags, cgroup) = (flags.clone(), cgroup.cloned());
+        let deadline = timeout.map(|t| started + t);
         std::thread::Builder::new()
             .name("memgate-watchdog".into())
-            .spawn(move || {
-                let deadline = timeout.map(|t| started + t);
-                let mut told_leftovers = false;
-                let mut root_done_at: Option<Instant> = None;
-                loop {
-                    match done_rx.recv_timeout(Duration::from_millis(20)) {
-                        Err(RecvTimeoutError::Timeout) => {}
-                        _ => return,
-                    }
-                    if deadline.is_some_and(|d| Instant::now() >= d) {
-                        timed_out.store(true, Ordering::SeqCst);
-                    }
-                    if let Some(signal) = interrupt::received() {
-                        interrupted.store(signal as u32, Ordering::SeqCst);
-                    }
-                    if timed_out.load(Ordering::SeqCst) || interrupted.load(Ordering::SeqCst) != 0 {
-                        kill_tree(cgroup.as_deref());
-                    } else if root_done.load(Ordering::SeqCst) && !told_leftovers {
-                        let since = *root_done_at.get_or_insert_with(Instant::now);
-                        if since.elapsed() >= Duration::from_secs(1) {
-                            told_leftovers = tell_leftovers();
-                        }
-                    }
-                }
-            })
+            .spawn(move || watch(root, deadline, &done_rx, &flags, cgroup.as_deref()))
             .expect("spawning the watchdog thread")
     };
+    let Flags {
+        timed_out,
+        root_done,
+        interrupted,
+    } = flags;
 
     let mut exit = TreeExit::default();
     loop {
@@ -243,12 +228,14 @@ pub fn wait_for_tree(
         }
         exit.reaped += 1;
         if pid as u32 == root {
+            // At once: from here the group's id is free once its last member is gone (pids are
+            // handed out in turn, so not to another process within these instants).
+            root_done.store(true, Ordering::SeqCst);
             if libc::WIFEXITED(status) {
                 exit.exit_code = Some(libc::WEXITSTATUS(status));
             } else if libc::WIFSIGNALED(status) {
                 exit.signal = Some(libc::WTERMSIG(status));
             }
-            root_done.store(true, Ordering::SeqCst);
         }
     }
     drop(done);
@@ -259,6 +246,53 @@ pub fn wait_for_tree(
         signal => Some(signal as i32),
     };
     exit
+}
+
+/// What the watchdog and the reaping thread tell each other.
+#[derive(Clone, Default)]
+struct Flags {
+    timed_out: Arc<AtomicBool>,
+    root_done: Arc<AtomicBool>,
+    interrupted: Arc<AtomicU32>,
+}
+
+/// The watchdog: every 20 ms until `done` ends, checks the deadline and memgate's signals and
+/// kills the tree when either came; a second after the root exited, says what it left running.
+fn watch(
+    root: u32,
+    deadline: Option<Instant>,
+    done: &mpsc::Receiver<()>,
+    flags: &Flags,
+    cgroup: Option<&RunCgroup>,
+) {
+    let mut told_leftovers = false;
+    let mut root_done_at: Option<Instant> = None;
+    loop {
+        match done.recv_timeout(Duration::from_millis(20)) {
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            flags.timed_out.store(true, Ordering::SeqCst);
+        }
+        if let Some(signal) = interrupt::received() {
+            flags.interrupted.store(signal as u32, Ordering::SeqCst);
+        }
+        let root_done = flags.root_done.load(Ordering::SeqCst);
+        if flags.timed_out.load(Ordering::SeqCst) || flags.interrupted.load(Ordering::SeqCst) != 0 {
+            // The group's id is the root's pid: signal it only while the root is not yet
+            // reaped, when the id cannot belong to anyone else.
+            if !root_done {
+                kill_group(root);
+            }
+            kill_tree(cgroup);
+        } else if root_done && !told_leftovers {
+            let since = *root_done_at.get_or_insert_with(Instant::now);
+            if since.elapsed() >= Duration::from_secs(1) {
+                told_leftovers = tell_leftovers();
+            }
+        }
+    }
 }
 
 /// Says once, a second after the command exited, which processes it left that memgate waits for.
@@ -289,8 +323,21 @@ pub fn descendants() -> Vec<u32> {
     }
 }
 
+/// SIGKILL to every process of group `group` (the command leads its own, from [`start`]). The
+/// one way to end a tree that works on every unix; on Linux [`kill_tree`] then finds what left the
+/// group. Returns whether any process was signalled.
+pub fn kill_group(group: u32) -> bool {
+    // 0 and 1 would signal memgate's own group or every process: never a command's group.
+    if group <= 1 {
+        return false;
+    }
+    // SAFETY: kill(2) with a negative pid signals the process group; no memory is touched.
+    unsafe { libc::kill(-(group as libc::pid_t), libc::SIGKILL) == 0 }
+}
+
 /// Kills the whole tree: the cgroup's members, then every descendant of memgate, until none is
-/// left (a process may fork while it is being killed).
+/// left (a process may fork while it is being killed). Off Linux there is no descendant walk:
+/// [`kill_group`] is what ends the tree there.
 pub fn kill_tree(cgroup: Option<&RunCgroup>) {
     if let Some(cgroup) = cgroup {
         cgroup.kill_all();
@@ -305,5 +352,85 @@ pub fn kill_tree(cgroup: Option<&RunCgroup>) {
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
         }
         std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members of process group `group` that are not zombies, from /proc (the check is Linux's;
+    /// the kill under test is the one every unix uses).
+    #[cfg(target_os = "linux")]
+    fn live_members(group: u32) -> Vec<u32> {
+        let mut members = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // After "(comm) ": state, ppid, pgrp.
+            let fields: Vec<&str> = stat
+                .rsplit_once(") ")
+                .map_or(Vec::new(), |(_, rest)| rest.split(' ').collect());
+            if fields.len() > 2 && fields[2] == group.to_string() && fields[0] != "Z" {
+                members.push(pid);
+            }
+        }
+        members
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_command_leads_a_group_that_one_kill_ends_whole() {
+        // A shell with two sleeping children and an orphaned grandchild (reparented away, still
+        // in the group).
+        let launch = Launch {
+            argv: ["sh", "-c", "sleep 60 & sleep 60 & (sleep 60 &); wait"]
+                .map(String::from)
+                .to_vec(),
+            cwd: None,
+            env: Vec::new(),
+        };
+        let root = start(&launch, None).unwrap();
+        // SAFETY: getpgid(2) reads the child's process group.
+        assert_eq!(
+            unsafe { libc::getpgid(root as libc::pid_t) },
+            root as libc::pid_t
+        );
+        let mut members = live_members(root);
+        for _ in 0..500 {
+            if members.len() >= 4 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            members = live_members(root);
+        }
+        assert!(members.len() >= 4, "the tree did not start: {members:?}");
+
+        assert!(kill_group(root));
+        let mut status = 0;
+        // SAFETY: waitpid(2) on the child this test started.
+        unsafe { libc::waitpid(root as libc::pid_t, &mut status, 0) };
+        assert!(libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL);
+        let mut left = live_members(root);
+        for _ in 0..500 {
+            if left.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            left = live_members(root);
+        }
+        assert!(left.is_empty(), "processes of the group survived: {left:?}");
+    }
+
+    #[test]
+    fn a_group_kill_never_signals_every_process() {
+        assert!(!kill_group(0));
+        assert!(!kill_group(1));
     }
 }
