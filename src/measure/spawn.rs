@@ -395,6 +395,7 @@ mod tests {
                 .to_vec(),
             cwd: None,
             env: Vec::new(),
+            output: None,
         };
         let root = start(&launch, None).unwrap();
         // SAFETY: getpgid(2) reads the child's process group.
