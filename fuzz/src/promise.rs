@@ -61,7 +61,7 @@ fn markdown_is_safe(text: &str, results: &Results) {
     let names: Vec<String> = results
         .benchmarks
         .iter()
-        .map(|b| shorten(&b.name, 80).trim().to_string())
+        .map(|b| comparable_name(&shorten(&b.name, 80)))
         .collect();
     for node in root.descendants() {
         match &node.data().value {
@@ -195,8 +195,8 @@ fn table_names_intact<'a>(table: &'a AstNode<'a>, names: &[String]) {
         let parts: Vec<NodeValue> = cell.children().map(|n| n.data().value.clone()).collect();
         match parts.as_slice() {
             [NodeValue::Code(code)] => assert!(
-                names.contains(&code.literal.trim().to_string()),
-                "the name cell {:?} is no benchmark's name",
+                names.contains(&comparable_name(&code.literal)),
+                "the name cell {:?} is no benchmark's name ({names:?})",
                 code.literal
             ),
             // "*N more not shown*", the row that says rows were cut.
@@ -204,6 +204,21 @@ fn table_names_intact<'a>(table: &'a AstNode<'a>, names: &[String]) {
             other => panic!("a name cell that is not one code span: {other:?}"),
         }
     }
+}
+
+/// A name as the table cell must show it, up to what the Markdown parser here does differently
+/// from GitHub's: control characters are shown as spaces, and backslashes are left out of the
+/// comparison. comrak keeps the backslash of `\\|` (a name's `\` before an escaped `|`) where
+/// cmark-gfm, which GitHub runs, unescapes the pipe and keeps one backslash, as memgate intends.
+/// Found by this fuzzer on a name `…|\|…`; what the promise is about, `|` and backticks neither
+/// splitting the row nor ending the span, is still checked whole.
+fn comparable_name(name: &str) -> String {
+    let shown: String = name
+        .chars()
+        .filter(|&c| c != '\\')
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    shown.trim().to_string()
 }
 
 fn cell_text<'a>(row: &'a AstNode<'a>, index: usize) -> Option<String> {
