@@ -25,8 +25,8 @@ cp "$binary" "$stage/$name/memgate"
 chmod 0755 "$stage/$name/memgate"
 cp "$root/README.md" "$stage/$name/"
 for licence in "$root"/LICENSE*; do [[ -e $licence ]] && cp "$licence" "$stage/$name/"; done
-# Stable bytes for the same inputs: sorted names, fixed owner and time (GNU tar and bsdtar both
-# understand these options' effect through --format and the listing order given).
+# Members in sorted order, and gzip without the file's name and time (-n). The members keep their
+# owners and times: the archive is not byte-for-byte reproducible, and its .sha256 is what pins it.
 (cd "$stage" && find "$name" -print | LC_ALL=C sort >list &&
   tar -cf - --no-recursion -T list | gzip -n -9 >"$name.tar.gz")
 mv "$stage/$name.tar.gz" "$out/"
