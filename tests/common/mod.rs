@@ -82,3 +82,50 @@ impl Project {
         self.dir.path().join(name)
     }
 }
+
+/// An interpreter with the packages of `tests/python-requirements.txt` (memray, joblib): a
+/// virtualenv made once per target folder from PyPI, shared by every test process (nextest runs
+/// each test in a process of its own, so a file lock, not a `OnceLock`, makes it once). The
+/// requirements file's contents name the folder, so changing a pin makes a fresh one.
+pub fn python_with_packages() -> &'static str {
+    static PYTHON: OnceLock<String> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let requirements = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python-requirements.txt");
+        let text = std::fs::read(requirements).expect("tests/python-requirements.txt");
+        let key = text
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        std::fs::create_dir_all(root).unwrap();
+        let venv = root.join(format!("python-{key:016x}"));
+        let python = venv.join("bin/python");
+        let lock = std::fs::File::create(root.join("python.lock")).unwrap();
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on an fd this function owns; released when `lock` is dropped.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+        let done = venv.join(".complete");
+        if !done.exists() {
+            let _ = std::fs::remove_dir_all(&venv);
+            let made = Command::new(self::python())
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 -m venv");
+            assert!(made.success(), "python3 -m venv {} failed", venv.display());
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                .arg(requirements)
+                .status()
+                .expect("pip install");
+            assert!(
+                installed.success(),
+                "pip install -r tests/python-requirements.txt failed (the tests need PyPI)"
+            );
+            std::fs::write(&done, b"").unwrap();
+        }
+        drop(lock);
+        python.to_string_lossy().into_owned()
+    })
+}
