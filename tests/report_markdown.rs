@@ -267,3 +267,24 @@ fn without_code_spans(line: &str) -> String {
     }
     out
 }
+
+#[test]
+fn failures_shrink_to_their_compact_details_before_any_is_left_out() {
+    let results = fixture::huge();
+    let failing: Vec<&str> = results
+        .benchmarks
+        .iter()
+        .filter(|b| !b.status.passes())
+        .map(|b| b.name.as_str())
+        .collect();
+    // Room for the table and a little more: not for every failure's chart and runs.
+    let table_only = markdown::render_with_limit(&results, 40_000);
+    let limit = table_only.chars().count() + 400 * failing.len();
+    let text = markdown::render_with_limit(&results, limit);
+    assert!(text.chars().count() <= limit, "{}", text.chars().count());
+    for name in &failing {
+        assert!(text.contains(&format!("<code>{name}</code>")), "{name}");
+    }
+    assert!(text.contains("left out to fit"), "some details are compact");
+    assert!(text.contains("the charts and runs of"), "the note says so");
+}

@@ -1,5 +1,7 @@
 //! One collapsed `<details>` per benchmark: its timeline as a Mermaid chart, its figures and the
-//! base's, its checks, its runs and their notes, its tags and its command.
+//! base's, its checks, its runs and their notes, its tags and its command. The compact form,
+//! for a report cut to size, keeps what explains the verdict (figures and checks) and leaves out
+//! the chart, the runs and the command.
 
 use crate::report::escape::{
     code_block, code_span, comment_html, markdown_prose, shorten, shorten_block,
@@ -15,7 +17,14 @@ use super::NAME_CHARS;
 /// Tags shown at most.
 const TAGS: usize = 20;
 
-pub(super) fn details(b: &BenchmarkView) -> String {
+/// Whole, or compact for a report that must be cut ([`super::fit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Form {
+    Whole,
+    Compact,
+}
+
+pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
     // GitHub reads no Markdown inside `<summary>`: HTML escaping there.
     let summary = match b.reason {
         Some(reason) => comment_html(&shorten(reason, 300)),
@@ -26,6 +35,13 @@ pub(super) fn details(b: &BenchmarkView) -> String {
         text::status_icon(b.status),
         comment_html(&shorten(b.name, NAME_CHARS)),
     );
+    if form == Form::Compact {
+        out.push_str(&facts(b));
+        out.push_str(&checks(b));
+        out.push_str("\n*Chart, runs and command left out to fit; see the job summary.*\n");
+        out.push_str("</details>\n\n");
+        return out;
+    }
     if let Some(chart) = mermaid::timeline_for(b) {
         out.push_str(&chart);
         out.push('\n');

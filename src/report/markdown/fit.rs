@@ -1,6 +1,8 @@
 //! The report cut to a size: it is assembled from whole pieces, and when the whole does not fit,
-//! the details go first (errors and failures are kept longest), then table rows, and a note says
-//! what was left out and where the whole report is.
+//! the least telling parts go first: the details of passing benchmarks, then each benchmark's
+//! details shrink to their compact form (the answer, what held the memory and the checks, without
+//! the charts and runs), then whole details (errors and failures are kept longest), then table
+//! rows; a note says what was left out and where the whole report is.
 
 use crate::report::text::{group_thousands, plural};
 use crate::results::Status;
@@ -15,6 +17,8 @@ pub(super) struct Parts {
     pub rows: Vec<String>,
     pub chart: String,
     pub details: Vec<String>,
+    /// The same details in their compact form, kept when the whole ones do not fit.
+    pub compact: Vec<String>,
     /// Each benchmark's status, which decides what is kept longest.
     pub statuses: Vec<Status>,
     pub footer: String,
@@ -24,6 +28,7 @@ pub(super) struct Parts {
 #[derive(Debug, Default)]
 struct Cut {
     details_left_out: usize,
+    details_shortened: usize,
     rows_left_out: usize,
     max_chars: usize,
 }
@@ -32,7 +37,7 @@ struct Cut {
 /// details, or failing that table rows, as fit with the note, most important first.
 pub(super) fn fit(parts: &Parts, max_chars: usize) -> String {
     let n = parts.statuses.len();
-    let full = parts.assemble(&all(n), &all(n), None);
+    let full = parts.assemble(&all(n), &whole(n), None);
     if chars(&full) <= max_chars {
         return full;
     }
@@ -44,8 +49,9 @@ pub(super) fn fit(parts: &Parts, max_chars: usize) -> String {
     let fixed = chars(&parts.assemble(&all(n), &[], Some(&Cut::default())));
     let budget = max_chars.saturating_sub(NOTE_RESERVE);
     let (rows, details) = if fixed <= budget {
-        // Every row fits: add details, most important first, while they fit.
-        (all(n), fill(&parts.details, &priority, budget - fixed))
+        // Every row fits: add details, most important first, each whole or else compact, while
+        // they fit.
+        (all(n), fill_details(parts, &priority, budget - fixed))
     } else {
         // Not even the table fits: no details, and rows most important first while they fit.
         let room = budget.saturating_sub(chars(&parts.assemble(&[], &[], Some(&Cut::default()))));
@@ -53,6 +59,7 @@ pub(super) fn fit(parts: &Parts, max_chars: usize) -> String {
     };
     let cut = Cut {
         details_left_out: n - details.len(),
+        details_shortened: details.iter().filter(|d| !d.whole).count(),
         rows_left_out: n - rows.len(),
         max_chars,
     };
@@ -62,6 +69,55 @@ pub(super) fn fit(parts: &Parts, max_chars: usize) -> String {
         text = text.chars().take(max_chars).collect();
     }
     text
+}
+
+/// One benchmark's details, whole or compact.
+#[derive(Debug, Clone, Copy)]
+struct Shown {
+    index: usize,
+    whole: bool,
+}
+
+fn whole(n: usize) -> Vec<Shown> {
+    (0..n).map(|index| Shown { index, whole: true }).collect()
+}
+
+/// Details taken in `priority` order while they fit in `room` characters, in their own order:
+/// first every benchmark that is not a pass in compact form (so that each failure keeps at least
+/// its answer), then as many as fit grown to whole, then passing ones, whole or compact.
+fn fill_details(parts: &Parts, priority: &[usize], mut room: usize) -> Vec<Shown> {
+    let mut shown: Vec<Shown> = Vec::new();
+    let telling = |i: usize| parts.statuses[i] != Status::Pass;
+    for &i in priority.iter().filter(|&&i| telling(i)) {
+        let size = chars(&parts.compact[i]);
+        if size <= room {
+            room -= size;
+            shown.push(Shown {
+                index: i,
+                whole: false,
+            });
+        }
+    }
+    for entry in &mut shown {
+        let grow =
+            chars(&parts.details[entry.index]).saturating_sub(chars(&parts.compact[entry.index]));
+        if grow <= room {
+            room -= grow;
+            entry.whole = true;
+        }
+    }
+    for &i in priority.iter().filter(|&&i| !telling(i)) {
+        for (piece, whole) in [(&parts.details[i], true), (&parts.compact[i], false)] {
+            let size = chars(piece);
+            if size <= room {
+                room -= size;
+                shown.push(Shown { index: i, whole });
+                break;
+            }
+        }
+    }
+    shown.sort_unstable_by_key(|s| s.index);
+    shown
 }
 
 /// The pieces taken in `priority` order while they fit in `room` characters, in their own order.
@@ -88,7 +144,7 @@ fn chars(text: &str) -> usize {
 
 impl Parts {
     /// The rows and details at these indexes, with the note when something was cut.
-    fn assemble(&self, rows: &[usize], details: &[usize], cut: Option<&Cut>) -> String {
+    fn assemble(&self, rows: &[usize], details: &[Shown], cut: Option<&Cut>) -> String {
         let mut out = self.preamble.clone();
         if !self.rows.is_empty() {
             out.push_str(&self.table_header);
@@ -108,8 +164,12 @@ impl Parts {
         if !details.is_empty() {
             out.push('\n');
         }
-        for &i in details {
-            out.push_str(&self.details[i]);
+        for shown in details {
+            out.push_str(if shown.whole {
+                &self.details[shown.index]
+            } else {
+                &self.compact[shown.index]
+            });
         }
         if let Some(cut) = cut {
             if !out.ends_with("\n\n") {
@@ -139,6 +199,12 @@ fn cut_note(cut: &Cut) -> String {
             "the details of {} benchmark{}",
             cut.details_left_out,
             plural(cut.details_left_out)
+        ));
+    }
+    if cut.details_shortened > 0 {
+        left_out.push(format!(
+            "the charts and runs of {} more",
+            cut.details_shortened
         ));
     }
     format!(

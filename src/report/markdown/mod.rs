@@ -21,6 +21,7 @@ use crate::report::view::SuiteView;
 use crate::results::Results;
 use crate::units::format_size;
 
+use details::Form;
 use fit::Parts;
 
 /// The marker the GitHub comment is found by; always the first line.
@@ -71,7 +72,16 @@ fn parts(suite: &SuiteView) -> Parts {
         chart: mermaid::summary_for(suite)
             .map(|block| format!("\n{block}"))
             .unwrap_or_default(),
-        details: suite.benchmarks.iter().map(details::details).collect(),
+        details: suite
+            .benchmarks
+            .iter()
+            .map(|b| details::details(b, Form::Whole))
+            .collect(),
+        compact: suite
+            .benchmarks
+            .iter()
+            .map(|b| details::details(b, Form::Compact))
+            .collect(),
         statuses: suite.benchmarks.iter().map(|b| b.status).collect(),
         footer: format!("{}\n", environment_line(suite)),
     }
