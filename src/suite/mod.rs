@@ -16,6 +16,7 @@
 //! [`measure::measure`]: crate::measure::measure
 
 mod alternate;
+mod attribute;
 mod baseline;
 mod child;
 mod fingerprint;
@@ -148,6 +149,9 @@ pub fn run<E>(
             base_results.benchmarks.push(base);
         }
         baseline.compare(&mut results, base_results.as_ref(), plan.config);
+        if measure.stop_signal().is_none() && !ran.interrupted {
+            attribute_latest(plan, planned, baseline, &mut results, &mut measure);
+        }
         on_event(Event::BenchmarkFinished {
             index,
             results: &results,
@@ -160,6 +164,76 @@ pub fn run<E>(
         interrupted: measure.stop_signal().is_some(),
         results,
     })
+}
+
+/// Re-runs the latest benchmark of `results` under memray when its policy says so (on-failure:
+/// it failed a budget or a regression; always; or `--attribute`), after its verdict, which the
+/// re-run never changes; with a base, the base's benchmark too (a `--baseline-ref`'s in its own
+/// checkout; a `--baseline FILE`'s attribution as the file has it), and the sites that grew.
+fn attribute_latest(
+    plan: &Plan<'_>,
+    planned: &Planned<'_>,
+    baseline: &Baseline,
+    results: &mut Results,
+    measure: &mut impl Measure,
+) {
+    use crate::config::AttributionPolicy;
+    let Some(head) = results.benchmarks.last() else {
+        return;
+    };
+    let policy = if plan.attribute_all {
+        AttributionPolicy::Always
+    } else {
+        planned.benchmark.attribution
+    };
+    let wanted = match policy {
+        AttributionPolicy::Never => false,
+        AttributionPolicy::Always => !head.runs.is_empty(),
+        AttributionPolicy::OnFailure => head.status == crate::results::Status::Fail,
+    };
+    if !wanted {
+        return;
+    }
+    let command = planned.benchmark.command.to_string();
+    let head_root = setup::config_folder(&plan.config.path);
+    let job = attribute::Job {
+        spec: &planned.spec,
+        command: &command,
+        root: &head_root,
+        stem: &planned.stem,
+        side: Side::Head,
+        output: &plan.output,
+    };
+    let mut attribution = attribute::attribute(&job, measure);
+    let base_sites = match baseline {
+        Baseline::File { results: base, .. } => base
+            .benchmarks
+            .iter()
+            .find(|b| b.name == planned.benchmark.name)
+            .and_then(|b| b.attribution.as_ref())
+            .map(|a| a.sites.clone()),
+        Baseline::Ref(side) => side.config.benchmark(&planned.benchmark.name).map(|base| {
+            let spec = plan::spec(&side.config, base, plan.method);
+            let command = base.command.to_string();
+            let root = setup::config_folder(&side.config.path);
+            let job = attribute::Job {
+                spec: &spec,
+                command: &command,
+                root: &root,
+                stem: &planned.stem,
+                side: Side::Base,
+                output: &plan.output,
+            };
+            attribute::attribute(&job, measure).sites
+        }),
+        _ => None,
+    };
+    if let Some(base_sites) = base_sites.filter(|sites| !sites.is_empty()) {
+        attribution.grown = crate::results::grown_sites(&attribution.sites, &base_sites);
+    }
+    if let Some(latest) = results.benchmarks.last_mut() {
+        latest.attribution = Some(attribution);
+    }
 }
 
 /// The head's results before the first benchmark: this machine, now, and the commit checked out

@@ -1,0 +1,287 @@
+//! The attribution's re-run (docs/attribution.md): one benchmark run once more, unmeasured, with
+//! memgate's `sitecustomize.py` first on PYTHONPATH, so that every Python process of its tree runs
+//! under `memray run --aggregate --follow-fork` and writes a capture file of its own (exec'd
+//! workers too, which memray alone does not follow); then memgate's reader script, run with the
+//! benchmark's own interpreter, gives each file's sites at its high-water mark, merged here.
+//!
+//! The re-run goes through the suite's [`Measure`], as the measured runs do: same environment
+//! (no token), working folder, timeout and kill of the whole tree; its figures are dropped but
+//! for its wall time. memray is installed by memgate only into a virtualenv's interpreter (never a
+//! system one) when it is missing there.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::measure::RunSpec;
+use crate::results::{Attribution, Capture, merge_sites};
+
+use super::child::{self, OnSignal};
+use super::logs::Output;
+use super::{Measure, Side};
+
+const SITECUSTOMIZE: &str = include_str!("sitecustomize.py");
+const READER: &str = include_str!("read_captures.py");
+/// The memray memgate installs where it may.
+pub const MEMRAY_REQUIREMENT: &str = "memray==1.20.0";
+/// Sites each capture file gives; merged, [`crate::results::SITES_KEPT`] are kept.
+const SITES_PER_CAPTURE: usize = 50;
+/// How long installing memray, reading captures or drawing the flame graph may take.
+const HELPER_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// One side of one benchmark to attribute.
+pub(super) struct Job<'a> {
+    pub spec: &'a RunSpec,
+    /// The benchmark's command line, to tell a Python benchmark.
+    pub command: &'a str,
+    /// The folder of the side's memgate.yml: file names of sites are relative to it.
+    pub root: &'a Path,
+    pub stem: &'a str,
+    pub side: Side,
+    pub output: &'a Output,
+}
+
+/// What one Python process of the re-run said of itself (`sitecustomize.py`).
+#[derive(Debug, serde::Deserialize)]
+struct Probe {
+    executable: String,
+    #[serde(default)]
+    venv: bool,
+    #[serde(default)]
+    memray: bool,
+    #[serde(default)]
+    tracked: bool,
+}
+
+/// Whether the command looks like a Python benchmark: it names python or a `.py` file.
+pub(super) fn looks_like_python(command: &str) -> bool {
+    let lower = command.to_ascii_lowercase();
+    lower.contains("python") || lower.contains(".py")
+}
+
+/// The note of a benchmark that is not re-run: it is not Python.
+pub(super) fn not_python(note: &str) -> Attribution {
+    Attribution {
+        tool: "memray".into(),
+        note: Some(format!(
+            "{note}: allocation sites are for Python benchmarks only (memray); the per-process \
+             breakdown covers the others"
+        )),
+        ..Attribution::default()
+    }
+}
+
+/// Re-runs the job's benchmark under memray and reads its sites.
+pub(super) fn attribute(job: &Job<'_>, measure: &mut impl Measure) -> Attribution {
+    if !looks_like_python(job.command) {
+        return not_python("not re-run: the command names no python");
+    }
+    match attempt(job, measure, true) {
+        Ok(attribution) | Err(attribution) => attribution,
+    }
+}
+
+fn failed(wall_secs: f64, note: String) -> Attribution {
+    Attribution {
+        tool: "memray".into(),
+        wall_secs,
+        note: Some(note),
+        ..Attribution::default()
+    }
+}
+
+fn attempt(
+    job: &Job<'_>,
+    measure: &mut impl Measure,
+    may_install: bool,
+) -> Result<Attribution, Attribution> {
+    let work =
+        tempfile::tempdir().map_err(|err| failed(0.0, format!("no temporary folder: {err}")))?;
+    let hook = work.path().join("hook");
+    let captures = work.path().join("captures");
+    std::fs::create_dir(&hook)
+        .and_then(|()| std::fs::create_dir(&captures))
+        .and_then(|()| std::fs::write(hook.join("sitecustomize.py"), SITECUSTOMIZE))
+        .map_err(|err| failed(0.0, format!("cannot prepare the re-run: {err}")))?;
+    let mut spec = job.spec.clone();
+    let python_path = spec
+        .launch
+        .env
+        .iter()
+        .find(|(k, _)| k == "PYTHONPATH")
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("PYTHONPATH").ok())
+        .filter(|v| !v.is_empty());
+    let ours = hook.display().to_string();
+    let joined = python_path.map_or(ours.clone(), |rest| format!("{ours}:{rest}"));
+    spec.launch.env.retain(|(k, _)| k != "PYTHONPATH");
+    spec.launch.env.push(("PYTHONPATH".into(), joined));
+    spec.launch
+        .env
+        .push(("MEMGATE_MEMRAY_DIR".into(), captures.display().to_string()));
+    spec.launch.output = job
+        .output
+        .open_labelled(job.stem, job.side, "memray")
+        .map(|log| log.capture);
+    let wall = match measure.measure(&spec) {
+        Ok(measurement) => measurement.run.duration_secs,
+        Err(err) => {
+            return Err(failed(
+                0.0,
+                format!("the re-run under memray could not start: {err}"),
+            ));
+        }
+    };
+    let probes = probes(&captures);
+    let Some(first) = probes.first() else {
+        return Err(not_python("re-run: no Python process started"));
+    };
+    let Some(tracked) = probes.iter().find(|p| p.tracked) else {
+        let python = &first.executable;
+        if first.memray {
+            return Err(failed(
+                wall,
+                format!(
+                    "memray could not run {python}'s program (a `-cCODE` or stdin program is not followed)"
+                ),
+            ));
+        }
+        if !first.venv {
+            return Err(failed(
+                wall,
+                format!(
+                    "memray is not installed for {python}, and memgate installs it only into a virtualenv's interpreter; install it there (`{python} -m pip install {MEMRAY_REQUIREMENT}`) for allocation sites"
+                ),
+            ));
+        }
+        if !may_install {
+            return Err(failed(
+                wall,
+                format!("memray is still missing for {python} after installing it"),
+            ));
+        }
+        install(python).map_err(|why| {
+            failed(
+                wall,
+                format!("memray is not installed for {python} and installing it failed: {why}"),
+            )
+        })?;
+        return attempt(job, measure, false);
+    };
+    let python = tracked.executable.clone();
+    let read = read_captures(&python, &captures, job.root)
+        .map_err(|why| failed(wall, format!("the capture files could not be read: {why}")))?;
+    let unreadable = read.iter().filter(|c| c.error.is_some()).count();
+    let (peak_bytes, sites) = merge_sites(&read);
+    let mut notes = Vec::new();
+    if unreadable > 0 {
+        notes.push(format!(
+            "{unreadable} of {} processes left no readable capture (killed before memray wrote it)",
+            read.len()
+        ));
+    }
+    let untracked = probes.iter().filter(|p| !p.tracked).count();
+    if untracked > 0 {
+        notes.push(format!("{untracked} Python processes ran without memray"));
+    }
+    let flamegraph = flamegraph(job, &python, &captures, &read);
+    if flamegraph.is_none()
+        && matches!(
+            job.output,
+            Output::Captured { folder: None } | Output::Shown
+        )
+    {
+        notes.push("no flame graph kept: no log folder (--json or --logs)".into());
+    }
+    Ok(Attribution {
+        tool: "memray".into(),
+        wall_secs: wall,
+        peak_bytes,
+        sites,
+        grown: Vec::new(),
+        flamegraph: flamegraph.map(|p| p.display().to_string()),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    })
+}
+
+/// The notes the re-run's Python processes left, in the order of their files' names.
+fn probes(folder: &Path) -> Vec<Probe> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
+        .collect()
+}
+
+/// Runs a helper of the benchmark's interpreter to its end; its stdout, or why it failed.
+fn helper(mut command: Command) -> Result<Vec<u8>, String> {
+    command.env_remove("PYTHONPATH");
+    let out = child::run(command, HELPER_TIMEOUT, OnSignal::Kill).map_err(|e| e.to_string())?;
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or("").trim();
+    Err(crate::report::escape::shorten_block(
+        &format!("{} ({last})", out.status),
+        300,
+    ))
+}
+
+fn install(python: &str) -> Result<(), String> {
+    let mut command = Command::new(python);
+    command.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        MEMRAY_REQUIREMENT,
+    ]);
+    helper(command).map(drop)
+}
+
+fn read_captures(python: &str, folder: &Path, root: &Path) -> Result<Vec<Capture>, String> {
+    #[derive(serde::Deserialize)]
+    struct Read {
+        captures: Vec<Capture>,
+    }
+    let mut command = Command::new(python);
+    command
+        .arg("-c")
+        .arg(READER)
+        .arg(folder)
+        .arg(root)
+        .arg(SITES_PER_CAPTURE.to_string());
+    let stdout = helper(command)?;
+    serde_json::from_slice::<Read>(&stdout)
+        .map(|read| read.captures)
+        .map_err(|err| format!("the reader's output is not what memgate expects: {err}"))
+}
+
+/// memray's flame graph of the process with the highest high-water mark, kept in the log folder.
+fn flamegraph(job: &Job<'_>, python: &str, folder: &Path, read: &[Capture]) -> Option<PathBuf> {
+    let largest = read
+        .iter()
+        .filter(|c| c.error.is_none())
+        .max_by_key(|c| c.peak_bytes)?;
+    let capture = folder.join(largest.file.as_deref()?);
+    let html = folder.join("flamegraph.html");
+    let mut command = Command::new(python);
+    command
+        .args(["-m", "memray", "flamegraph", "-o"])
+        .arg(&html)
+        .arg(capture);
+    helper(command).ok()?;
+    let bytes = std::fs::read(&html).ok()?;
+    job.output.keep(job.stem, job.side, "memray.html", &bytes)
+}
