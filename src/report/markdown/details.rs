@@ -32,6 +32,7 @@ pub(super) fn details(b: &BenchmarkView) -> String {
     }
     out.push_str(&facts(b));
     out.push_str(&checks(b));
+    out.push_str(&super::sites::sites(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b
