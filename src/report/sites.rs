@@ -90,10 +90,10 @@ mod tests {
             }],
             ..Attribution::default()
         };
-        let (rows, grown) = rows(&a);
+        let (shown, grown) = rows(&a);
         assert!(!grown);
-        assert_eq!(rows[0].place, "a.py:3");
-        assert_eq!(rows[0].change, "94%");
+        assert_eq!(shown[0].place, "a.py:3");
+        assert_eq!(shown[0].change, "94%");
         a.grown = vec![SiteChange {
             function: "load".into(),
             file: "a.py".into(),
@@ -101,8 +101,8 @@ mod tests {
             bytes: 150 << 20,
             base_bytes: 50 << 20,
         }];
-        let (rows, grown) = rows(&a);
+        let (shown, grown) = rows(&a);
         assert!(grown);
-        assert_eq!(rows[0].change, "+100.0 MiB (base 50.0 MiB)");
+        assert_eq!(shown[0].change, "+100.0 MiB (base 50.0 MiB)");
     }
 }

@@ -36,3 +36,38 @@ pub(super) fn sites(b: &BenchmarkView) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::view::BenchmarkView;
+    use crate::results::{Attribution, Site};
+    use crate::testing;
+
+    #[test]
+    fn hostile_file_and_function_names_cannot_break_the_table_or_mention() {
+        let runs = vec![testing::run(vec![(0.0, 1 << 20)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(Attribution {
+            tool: "memray".into(),
+            sites: vec![Site {
+                function: "f|@team\n::error::x".into(),
+                file: "a`|<b>.py\r".into(),
+                line: 7,
+                bytes: 1 << 20,
+                share: 1.0,
+            }],
+            note: Some("@someone <img src=x> | ::warning::".into()),
+            ..Attribution::default()
+        });
+        let shown = sites(&BenchmarkView::new(&b));
+        let row = shown.lines().find(|l| l.contains("a`")).unwrap();
+        // Four cells: no `|` of the names split one.
+        assert_eq!(row.matches(" | ").count(), 3, "{row}");
+        assert!(!shown.contains("\n::"), "{shown}");
+        // `<b>` stays inside a code span, which GitHub shows as text; the note has no tag.
+        assert!(!shown.contains("<img"), "{shown}");
+        assert!(!shown.contains(" @someone"), "{shown}");
+        assert!(!shown.contains('\r'));
+    }
+}

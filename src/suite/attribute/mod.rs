@@ -76,25 +76,23 @@ pub(super) fn attribute(job: &Job<'_>, measure: &mut impl Measure) -> Attributio
     if !looks_like_python(job.command) {
         return not_python("not re-run: the command names no python");
     }
-    match attempt(job, measure, true) {
-        Ok(attribution) | Err(attribution) => attribution,
-    }
+    attempt(job, measure, true).unwrap_or_else(|attribution| *attribution)
 }
 
-fn failed(wall_secs: f64, note: String) -> Attribution {
-    Attribution {
+fn failed(wall_secs: f64, note: String) -> Box<Attribution> {
+    Box::new(Attribution {
         tool: "memray".into(),
         wall_secs,
         note: Some(note),
         ..Attribution::default()
-    }
+    })
 }
 
 fn attempt(
     job: &Job<'_>,
     measure: &mut impl Measure,
     may_install: bool,
-) -> Result<Attribution, Attribution> {
+) -> Result<Attribution, Box<Attribution>> {
     let work =
         tempfile::tempdir().map_err(|err| failed(0.0, format!("no temporary folder: {err}")))?;
     let hook = work.path().join("hook");
@@ -134,7 +132,7 @@ fn attempt(
     };
     let probes = probes(&captures);
     let Some(first) = probes.first() else {
-        return Err(not_python("re-run: no Python process started"));
+        return Err(Box::new(not_python("re-run: no Python process started")));
     };
     let Some(tracked) = probes.iter().find(|p| p.tracked) else {
         let python = &first.executable;
