@@ -138,3 +138,74 @@ fn memray_missing_from_a_system_interpreter_is_a_note_and_the_verdict_stands() {
     assert!(note.contains("memray is not installed"), "{note}");
     assert!(note.contains("virtualenv"), "{note}");
 }
+
+/// The base's program: 50 MiB held at the line marked BASE.
+const GROW_BASE: &str = "def main():\n    kept = [bytearray(1 << 20) for _ in range(50)]  # BASE\n    print(len(kept))\n\n\nmain()\n";
+/// The head's: the same, and 150 MiB more at the line marked NEW.
+const GROW_HEAD: &str = "def main():\n    kept = [bytearray(1 << 20) for _ in range(50)]  # BASE\n    more = [bytearray(1 << 20) for _ in range(150)]  # NEW\n    print(len(kept), len(more))\n\n\nmain()\n";
+
+fn grow_config(python: &str) -> String {
+    format!(
+        "version: 1\nbenchmarks:\n  - name: grow\n    runs: 1\n    argv: [{python}, grow.py]\n    regression: {{ peak: 10% }}\n"
+    )
+}
+
+/// The head's top grown site is the NEW line and holds at least 80% of the growth that was
+/// measured.
+fn assert_new_line_grew(b: &Value) {
+    assert_eq!(b["status"], "fail", "{b:#}");
+    let a = &b["attribution"];
+    let top = &a["grown"][0];
+    assert_eq!(top["file"], "grow.py", "{a:#}");
+    assert_eq!(top["line"], 3, "{a:#}");
+    let growth = top["bytes"].as_u64().unwrap() - top["base_bytes"].as_u64().unwrap();
+    let measured =
+        b["peak_bytes"].as_u64().unwrap() - b["baseline"]["peak_bytes"].as_u64().unwrap();
+    assert!(
+        growth as f64 >= 0.8 * measured as f64,
+        "{growth} of {measured}: {a:#}"
+    );
+}
+
+#[test]
+fn with_a_base_ref_the_new_line_holds_the_growth() {
+    let python = common::python_with_packages();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::git(root, &["init", "-q", "-b", "main"]);
+    std::fs::write(root.join("memgate.yml"), grow_config(python)).unwrap();
+    std::fs::write(root.join("grow.py"), GROW_BASE).unwrap();
+    common::git(root, &["add", "."]);
+    common::git(root, &["commit", "-q", "-m", "base"]);
+    std::fs::write(root.join("grow.py"), GROW_HEAD).unwrap();
+    common::git(root, &["commit", "-q", "-am", "head"]);
+    let out = memgate(
+        root,
+        &["check", "--baseline-ref", "HEAD~1", "--json", "r.json"],
+    );
+    let text = std::fs::read_to_string(root.join("r.json"))
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    let results: Value = serde_json::from_str(&text).unwrap();
+    assert_new_line_grew(&bench(&results, "grow"));
+    // The base's re-run left its flame graph and logs beside the head's.
+    assert!(root.join("r.logs/grow.base.memray.html").is_file());
+}
+
+#[test]
+fn with_a_base_file_its_attribution_is_the_base() {
+    let python = common::python_with_packages();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("memgate.yml"), grow_config(python)).unwrap();
+    std::fs::write(root.join("grow.py"), GROW_BASE).unwrap();
+    let out = memgate(root, &["check", "--attribute", "--json", "base.json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    std::fs::write(root.join("grow.py"), GROW_HEAD).unwrap();
+    memgate(
+        root,
+        &["check", "--baseline", "base.json", "--json", "r.json"],
+    );
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("r.json")).unwrap()).unwrap();
+    assert_new_line_grew(&bench(&results, "grow"));
+}

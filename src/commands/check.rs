@@ -178,7 +178,7 @@ impl Watch<'_> {
                 self.group = Some(Group::start(self.grouped, name));
             }
             Event::BenchmarkFinished { .. } => self.group = None, // ends the group
-            Event::RunStarted { .. } => {}
+            Event::RunStarted { .. } | Event::Attributing { .. } => {}
         }
         self.progress.show(&event);
         match (event, self.json) {

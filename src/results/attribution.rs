@@ -91,13 +91,20 @@ pub struct CaptureSite {
 
 type Key = (String, String, u32);
 
+/// Characters of a site's file or function name kept: the names come from the benchmark's code.
+pub const SITE_TEXT_CHARS: usize = 1000;
+
+fn capped(text: &str) -> String {
+    text.chars().take(SITE_TEXT_CHARS).collect()
+}
+
 /// The sites of `captures` merged over processes: summed by file, line and function, the
 /// [`SITES_KEPT`] largest, each with its share of the summed high-water marks.
 pub fn merge(captures: &[Capture]) -> (u64, Vec<Site>) {
     let peak: u64 = captures.iter().map(|c| c.peak_bytes).sum();
     let mut by_site: HashMap<Key, u64> = HashMap::new();
     for site in captures.iter().flat_map(|c| &c.sites) {
-        let key = (site.file.clone(), site.function.clone(), site.line);
+        let key = (capped(&site.file), capped(&site.function), site.line);
         *by_site.entry(key).or_default() += site.bytes;
     }
     let mut sites: Vec<Site> = by_site

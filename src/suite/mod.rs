@@ -83,6 +83,13 @@ pub enum Event<'a> {
         total: u32,
         warmup: bool,
     },
+    /// The `index`th benchmark, judged, is re-run once under memray for its allocation sites
+    /// (`side`'s benchmark; unmeasured).
+    Attributing {
+        index: usize,
+        name: &'a str,
+        side: Side,
+    },
     /// The `index`th benchmark is judged and compared: `results` are the head's so far, its
     /// result last.
     BenchmarkFinished { index: usize, results: &'a Results },
@@ -150,7 +157,15 @@ pub fn run<E>(
         }
         baseline.compare(&mut results, base_results.as_ref(), plan.config);
         if measure.stop_signal().is_none() && !ran.interrupted {
-            attribute_latest(plan, planned, baseline, &mut results, &mut measure);
+            let mut told = |side| on_event(Event::Attributing { index, name, side });
+            attribute_latest(
+                plan,
+                planned,
+                baseline,
+                &mut results,
+                &mut measure,
+                &mut told,
+            )?;
         }
         on_event(Event::BenchmarkFinished {
             index,
@@ -170,16 +185,17 @@ pub fn run<E>(
 /// it failed a budget or a regression; always; or `--attribute`), after its verdict, which the
 /// re-run never changes; with a base, the base's benchmark too (a `--baseline-ref`'s in its own
 /// checkout; a `--baseline FILE`'s attribution as the file has it), and the sites that grew.
-fn attribute_latest(
+fn attribute_latest<E>(
     plan: &Plan<'_>,
     planned: &Planned<'_>,
     baseline: &Baseline,
     results: &mut Results,
     measure: &mut impl Measure,
-) {
+    told: &mut impl FnMut(Side) -> Result<(), E>,
+) -> Result<(), E> {
     use crate::config::AttributionPolicy;
     let Some(head) = results.benchmarks.last() else {
-        return;
+        return Ok(());
     };
     let policy = if plan.attribute_all {
         AttributionPolicy::Always
@@ -192,18 +208,17 @@ fn attribute_latest(
         AttributionPolicy::OnFailure => head.status == crate::results::Status::Fail,
     };
     if !wanted {
-        return;
+        return Ok(());
     }
-    let command = planned.benchmark.command.to_string();
     let head_root = setup::config_folder(&plan.config.path);
     let job = attribute::Job {
         spec: &planned.spec,
-        command: &command,
         root: &head_root,
         stem: &planned.stem,
         side: Side::Head,
         output: &plan.output,
     };
+    told(Side::Head)?;
     let mut attribution = attribute::attribute(&job, measure);
     let base_sites = match baseline {
         Baseline::File { results: base, .. } => base
@@ -212,20 +227,22 @@ fn attribute_latest(
             .find(|b| b.name == planned.benchmark.name)
             .and_then(|b| b.attribution.as_ref())
             .map(|a| a.sites.clone()),
-        Baseline::Ref(side) => side.config.benchmark(&planned.benchmark.name).map(|base| {
-            let spec = plan::spec(&side.config, base, plan.method);
-            let command = base.command.to_string();
-            let root = setup::config_folder(&side.config.path);
-            let job = attribute::Job {
-                spec: &spec,
-                command: &command,
-                root: &root,
-                stem: &planned.stem,
-                side: Side::Base,
-                output: &plan.output,
-            };
-            attribute::attribute(&job, measure).sites
-        }),
+        Baseline::Ref(side) => match side.config.benchmark(&planned.benchmark.name) {
+            None => None,
+            Some(base) => {
+                told(Side::Base)?;
+                let spec = plan::spec(&side.config, base, plan.method);
+                let root = setup::config_folder(&side.config.path);
+                let job = attribute::Job {
+                    spec: &spec,
+                    root: &root,
+                    stem: &planned.stem,
+                    side: Side::Base,
+                    output: &plan.output,
+                };
+                Some(attribute::attribute(&job, measure).sites)
+            }
+        },
         _ => None,
     };
     if let Some(base_sites) = base_sites.filter(|sites| !sites.is_empty()) {
@@ -234,6 +251,7 @@ fn attribute_latest(
     if let Some(latest) = results.benchmarks.last_mut() {
         latest.attribution = Some(attribution);
     }
+    Ok(())
 }
 
 /// The head's results before the first benchmark: this machine, now, and the commit checked out

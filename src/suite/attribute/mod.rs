@@ -32,8 +32,6 @@ const HELPER_TIMEOUT: Duration = Duration::from_secs(600);
 /// One side of one benchmark to attribute.
 pub(super) struct Job<'a> {
     pub spec: &'a RunSpec,
-    /// The benchmark's command line, to tell a Python benchmark.
-    pub command: &'a str,
     /// The folder of the side's memgate.yml: file names of sites are relative to it.
     pub root: &'a Path,
     pub stem: &'a str,
@@ -53,12 +51,6 @@ struct Probe {
     tracked: bool,
 }
 
-/// Whether the command looks like a Python benchmark: it names python or a `.py` file.
-pub(super) fn looks_like_python(command: &str) -> bool {
-    let lower = command.to_ascii_lowercase();
-    lower.contains("python") || lower.contains(".py")
-}
-
 /// The note of a benchmark that is not re-run: it is not Python.
 pub(super) fn not_python(note: &str) -> Attribution {
     Attribution {
@@ -71,11 +63,10 @@ pub(super) fn not_python(note: &str) -> Attribution {
     }
 }
 
-/// Re-runs the job's benchmark under memray and reads its sites.
+/// Re-runs the job's benchmark under memray and reads its sites; a benchmark in which no Python
+/// process ran gets the note that sites are for Python only (a wrapper such as `pytest`, `make`
+/// or a shell script cannot be told from its command line, so the re-run is what tells).
 pub(super) fn attribute(job: &Job<'_>, measure: &mut impl Measure) -> Attribution {
-    if !looks_like_python(job.command) {
-        return not_python("not re-run: the command names no python");
-    }
     attempt(job, measure, true).unwrap_or_else(|attribution| *attribution)
 }
 
@@ -121,8 +112,11 @@ fn attempt(
         .output
         .open_labelled(job.stem, job.side, "memray")
         .map(|log| log.capture);
-    let wall = match measure.measure(&spec) {
-        Ok(measurement) => measurement.run.duration_secs,
+    let (wall, ending) = match measure.measure(&spec) {
+        Ok(measurement) => (
+            measurement.run.duration_secs,
+            (!measurement.run.succeeded()).then(|| measurement.run.ending().to_string()),
+        ),
         Err(err) => {
             return Err(failed(
                 0.0,
@@ -132,7 +126,13 @@ fn attempt(
     };
     let probes = probes(&captures);
     let Some(first) = probes.first() else {
-        return Err(Box::new(not_python("re-run: no Python process started")));
+        return Err(Box::new(Attribution {
+            wall_secs: wall,
+            ..not_python(
+                "no Python process ran in the re-run (or only with -I, -E or Python < 3.10, \
+                 which memgate's hook does not reach)",
+            )
+        }));
     };
     let Some(tracked) = probes.iter().find(|p| p.tracked) else {
         let python = &first.executable;
@@ -164,14 +164,24 @@ fn attempt(
                 format!("memray is not installed for {python} and installing it failed: {why}"),
             )
         })?;
-        return attempt(job, measure, false);
+        let mut installed = attempt(job, measure, false)?;
+        let said = format!("memgate installed {MEMRAY_REQUIREMENT} for {python}");
+        installed.note = Some(match installed.note.take() {
+            Some(note) => format!("{said}; {note}"),
+            None => said,
+        });
+        return Ok(installed);
     };
     let python = tracked.executable.clone();
-    let read = read_captures(&python, &captures, job.root)
+    let cwd = spec.launch.cwd.as_deref();
+    let read = read_captures(&python, &captures, job.root, cwd)
         .map_err(|why| failed(wall, format!("the capture files could not be read: {why}")))?;
     let unreadable = read.iter().filter(|c| c.error.is_some()).count();
     let (peak_bytes, sites) = merge_sites(&read);
     let mut notes = Vec::new();
+    if let Some(ending) = ending {
+        notes.push(format!("the re-run under memray {ending}"));
+    }
     if unreadable > 0 {
         notes.push(format!(
             "{unreadable} of {} processes left no readable capture (killed before memray wrote it)",
@@ -248,7 +258,14 @@ fn install(python: &str) -> Result<(), String> {
     helper(command).map(drop)
 }
 
-fn read_captures(python: &str, folder: &Path, root: &Path) -> Result<Vec<Capture>, String> {
+/// Reads the capture files in `folder` with `python`, from the benchmark's working folder `cwd`
+/// (a script run as `python train.py` has the file name `train.py` in its frames).
+fn read_captures(
+    python: &str,
+    folder: &Path,
+    root: &Path,
+    cwd: Option<&Path>,
+) -> Result<Vec<Capture>, String> {
     #[derive(serde::Deserialize)]
     struct Read {
         captures: Vec<Capture>,
@@ -260,6 +277,9 @@ fn read_captures(python: &str, folder: &Path, root: &Path) -> Result<Vec<Capture
         .arg(folder)
         .arg(root)
         .arg(SITES_PER_CAPTURE.to_string());
+    if let Some(cwd) = cwd {
+        command.current_dir(cwd);
+    }
     let stdout = helper(command)?;
     serde_json::from_slice::<Read>(&stdout)
         .map(|read| read.captures)
