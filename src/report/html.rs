@@ -258,3 +258,20 @@ fn environment(suite: &SuiteView) -> String {
     parts.push(html(suite.created_at));
     parts.join(" · ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    #[test]
+    fn hostile_site_names_are_text_in_the_page() {
+        let runs = vec![testing::run(vec![(0.0, 1 << 20)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(testing::hostile_attribution());
+        let shown = sites(&BenchmarkView::new(&b));
+        assert!(shown.contains("<table>"), "{shown}");
+        assert!(!shown.contains("<script") && !shown.contains("<img") && !shown.contains("<b>"));
+        assert!(!shown.contains('\r'));
+    }
+}

@@ -222,6 +222,19 @@ mod tests {
     }
 
     #[test]
+    fn hostile_site_names_print_no_control_character_nor_workflow_command() {
+        let mut results = results_named(&["train"]);
+        results.benchmarks[0].status = Status::Fail;
+        results.benchmarks[0].attribution = Some(testing::hostile_attribution());
+        let shown = render(&results, false);
+        assert!(shown.contains("flame graph"), "{shown}");
+        for line in shown.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{line:?}");
+            assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        }
+    }
+
+    #[test]
     fn budget_use_is_budget_use_and_the_regression_limit_has_its_own_column() {
         use crate::results::{BaselineFigures, Comparison};
         let mut results = results_named(&["train"]);

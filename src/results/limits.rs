@@ -396,6 +396,28 @@ mod tests {
     }
 
     #[test]
+    fn an_attribution_reads_back_and_a_page_long_name_is_refused() {
+        let runs = vec![testing::run(vec![(0.0, 1 << 20)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(testing::hostile_attribution());
+        let results = testing::results(testing::environment(Method::Sampled), vec![b]);
+        let json = results.to_json();
+        let read: Results = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            read.benchmarks[0].attribution,
+            results.benchmarks[0].attribution
+        );
+        assert_eq!(check(&read), Ok(()));
+        let mut long = read.clone();
+        long.benchmarks[0].attribution.as_mut().unwrap().sites[0].file = "x".repeat(5000);
+        let err = check(&long).unwrap_err();
+        assert!(
+            err.contains(".attribution holds a text of 5000 bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn numbers_read_as_written() {
         assert_eq!(number(1e300), "1e300");
         assert_eq!(number(-2.5e-9), "-2.5e-9");

@@ -4,7 +4,6 @@
 # standard library or memray itself; the innermost frame when no frame is the user's).
 # Run by memgate with the benchmark's own interpreter: argv = [folder, root, max_sites].
 import json
-import linecache
 import os
 import sys
 import sysconfig
@@ -75,7 +74,6 @@ def read(path, root, max_sites):
                 "line": line,
                 "bytes": size,
                 "allocations": count,
-                "code": linecache.getline(file, line).strip()[:200] if line else "",
             }
             for (function, file, line), (size, count) in top
         ],
