@@ -209,3 +209,28 @@ fn with_a_base_file_its_attribution_is_the_base() {
         serde_json::from_str(&std::fs::read_to_string(root.join("r.json")).unwrap()).unwrap();
     assert_new_line_grew(&bench(&results, "grow"));
 }
+
+#[test]
+fn memray_missing_from_a_virtualenv_is_installed_there_and_sites_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    let venv = dir.path().join("venv");
+    let made = Command::new(common::python())
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let python = venv.join("bin/python");
+    let config = format!(
+        "version: 1\nbenchmarks:\n  - name: hold\n    runs: 1\n    argv: [{}, {WORKLOADS}/hold.py]\n    budget: {{ peak: 100MiB }}\n",
+        python.display()
+    );
+    let (results, out, _dir) = check(&config, &[]);
+    let a = bench(&results, "hold")["attribution"].clone();
+    let note = a["note"].as_str().unwrap_or_default();
+    assert!(note.contains("memgate installed memray==1.20.0"), "{a:#}");
+    assert_eq!(a["sites"][0]["line"], line_of("hold.py", "KNOWN"), "{a:#}");
+    assert_eq!(out.status.code(), Some(1));
+    let installed = Command::new(&python).args(["-c", "import memray"]).status();
+    assert!(installed.unwrap().success());
+}
