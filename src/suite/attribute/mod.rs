@@ -26,6 +26,13 @@ const READER: &str = include_str!("read_captures.py");
 pub const MEMRAY_REQUIREMENT: &str = "memray==1.20.0";
 /// Sites each capture file gives; merged, [`crate::results::SITES_KEPT`] are kept.
 const SITES_PER_CAPTURE: usize = 50;
+/// Characters of a note kept (a results file refuses a text over 4096 bytes).
+const NOTE_CHARS: usize = 1000;
+/// Probe files read at most, and bytes of each: a probe is a line of JSON.
+const MAX_PROBES: usize = 4096;
+const MAX_PROBE_BYTES: u64 = 64 << 10;
+/// Bytes of the reader's output taken at most: 50 sites per capture file.
+const MAX_READER_BYTES: usize = 64 << 20;
 /// How long installing memray, reading captures or drawing the flame graph may take.
 const HELPER_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -67,7 +74,12 @@ pub(super) fn not_python(note: &str) -> Attribution {
 /// process ran gets the note that sites are for Python only (a wrapper such as `pytest`, `make`
 /// or a shell script cannot be told from its command line, so the re-run is what tells).
 pub(super) fn attribute(job: &Job<'_>, measure: &mut impl Measure) -> Attribution {
-    attempt(job, measure, true).unwrap_or_else(|attribution| *attribution)
+    let mut attribution = attempt(job, measure, true).unwrap_or_else(|attribution| *attribution);
+    // Notes name interpreters and programs the pull request chose: kept short.
+    attribution.note = attribution
+        .note
+        .map(|note| crate::report::escape::shorten_block(&note, NOTE_CHARS));
+    attribution
 }
 
 fn failed(wall_secs: f64, note: String) -> Box<Attribution> {
@@ -92,36 +104,15 @@ fn attempt(
         .and_then(|()| std::fs::create_dir(&captures))
         .and_then(|()| std::fs::write(hook.join("sitecustomize.py"), SITECUSTOMIZE))
         .map_err(|err| failed(0.0, format!("cannot prepare the re-run: {err}")))?;
-    let mut spec = job.spec.clone();
-    let python_path = spec
-        .launch
-        .env
-        .iter()
-        .find(|(k, _)| k == "PYTHONPATH")
-        .map(|(_, v)| v.clone())
-        .or_else(|| std::env::var("PYTHONPATH").ok())
-        .filter(|v| !v.is_empty());
-    let ours = hook.display().to_string();
-    let joined = python_path.map_or(ours.clone(), |rest| format!("{ours}:{rest}"));
-    spec.launch.env.retain(|(k, _)| k != "PYTHONPATH");
-    spec.launch.env.push(("PYTHONPATH".into(), joined));
-    spec.launch
-        .env
-        .push(("MEMGATE_MEMRAY_DIR".into(), captures.display().to_string()));
-    spec.launch.output = job
-        .output
-        .open_labelled(job.stem, job.side, "memray")
-        .map(|log| log.capture);
+    let spec = rerun_spec(job, &hook, &captures);
     let (wall, ending) = match measure.measure(&spec) {
         Ok(measurement) => (
             measurement.run.duration_secs,
             (!measurement.run.succeeded()).then(|| measurement.run.ending().to_string()),
         ),
         Err(err) => {
-            return Err(failed(
-                0.0,
-                format!("the re-run under memray could not start: {err}"),
-            ));
+            let note = format!("the re-run under memray could not start: {err}");
+            return Err(failed(0.0, note));
         }
     };
     let probes = probes(&captures);
@@ -134,54 +125,104 @@ fn attempt(
             )
         }));
     };
-    let Some(tracked) = probes.iter().find(|p| p.tracked) else {
-        let python = &first.executable;
-        if first.memray {
-            return Err(failed(
-                wall,
-                format!(
-                    "memray could not run {python}'s program (a `-cCODE` or stdin program is not followed)"
-                ),
-            ));
-        }
-        if !first.venv {
-            return Err(failed(
-                wall,
-                format!(
-                    "memray is not installed for {python}, and memgate installs it only into a virtualenv's interpreter; install it there (`{python} -m pip install {MEMRAY_REQUIREMENT}`) for allocation sites"
-                ),
-            ));
-        }
-        if !may_install {
-            return Err(failed(
-                wall,
-                format!("memray is still missing for {python} after installing it"),
-            ));
-        }
-        install(python).map_err(|why| {
-            failed(
-                wall,
-                format!("memray is not installed for {python} and installing it failed: {why}"),
-            )
-        })?;
-        let mut installed = attempt(job, measure, false)?;
-        let said = format!("memgate installed {MEMRAY_REQUIREMENT} for {python}");
-        installed.note = Some(match installed.note.take() {
+    if !probes.iter().any(|p| p.tracked) {
+        return install_and_retry(job, measure, first, wall, may_install);
+    }
+    let mut attribution = sites_of(job, &probes, &captures, spec.launch.cwd.as_deref(), wall)?;
+    if let Some(ending) = ending {
+        let said = format!("the re-run under memray {ending}");
+        attribution.note = Some(match attribution.note.take() {
             Some(note) => format!("{said}; {note}"),
             None => said,
         });
-        return Ok(installed);
+    }
+    Ok(attribution)
+}
+
+/// The benchmark's spec with memgate's hook first on PYTHONPATH (before the benchmark's own, or
+/// memgate's), the capture folder named, and its output in the `memray` log files.
+fn rerun_spec(job: &Job<'_>, hook: &Path, captures: &Path) -> RunSpec {
+    let mut spec = job.spec.clone();
+    let env = &mut spec.launch.env;
+    let python_path = env
+        .iter()
+        .find(|(k, _)| k == "PYTHONPATH")
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var("PYTHONPATH").ok())
+        .filter(|v| !v.is_empty());
+    let ours = hook.display().to_string();
+    let joined = python_path.map_or(ours.clone(), |rest| format!("{ours}:{rest}"));
+    env.retain(|(k, _)| k != "PYTHONPATH");
+    env.push(("PYTHONPATH".into(), joined));
+    env.push(("MEMGATE_MEMRAY_DIR".into(), captures.display().to_string()));
+    spec.launch.output = job
+        .output
+        .open_labelled(job.stem, job.side, "memray")
+        .map(|log| log.capture);
+    spec
+}
+
+/// No Python process of the re-run had memray: installed into a virtualenv's interpreter and the
+/// re-run made again (once), else a note that says why not.
+fn install_and_retry(
+    job: &Job<'_>,
+    measure: &mut impl Measure,
+    first: &Probe,
+    wall: f64,
+    may_install: bool,
+) -> Result<Attribution, Box<Attribution>> {
+    let python = &first.executable;
+    let why_not = if first.memray {
+        Some(format!(
+            "memray could not run {python}'s program (a `-cCODE` or stdin program is not followed)"
+        ))
+    } else if !first.venv {
+        Some(format!(
+            "memray is not installed for {python}, and memgate installs it only into a \
+             virtualenv's interpreter; install it there (`{python} -m pip install \
+             {MEMRAY_REQUIREMENT}`) for allocation sites"
+        ))
+    } else if !may_install {
+        Some(format!(
+            "memray is still missing for {python} after installing it"
+        ))
+    } else {
+        None
     };
-    let python = tracked.executable.clone();
-    let cwd = spec.launch.cwd.as_deref();
-    let read = read_captures(&python, &captures, job.root, cwd)
+    if let Some(note) = why_not {
+        return Err(failed(wall, note));
+    }
+    install(python).map_err(|why| {
+        let note = format!("memray is not installed for {python} and installing it failed: {why}");
+        failed(wall, note)
+    })?;
+    let mut installed = attempt(job, measure, false)?;
+    let said = format!("memgate installed {MEMRAY_REQUIREMENT} for {python}");
+    installed.note = Some(match installed.note.take() {
+        Some(note) => format!("{said}; {note}"),
+        None => said,
+    });
+    Ok(installed)
+}
+
+/// The sites of the capture files, read with the interpreter of the first tracked process, and
+/// the flame graph kept; notes for processes that left nothing.
+fn sites_of(
+    job: &Job<'_>,
+    probes: &[Probe],
+    captures: &Path,
+    cwd: Option<&Path>,
+    wall: f64,
+) -> Result<Attribution, Box<Attribution>> {
+    let python = probes
+        .iter()
+        .find(|p| p.tracked)
+        .map_or("python3", |p| p.executable.as_str());
+    let read = read_captures(python, captures, job.root, cwd)
         .map_err(|why| failed(wall, format!("the capture files could not be read: {why}")))?;
     let unreadable = read.iter().filter(|c| c.error.is_some()).count();
     let (peak_bytes, sites) = merge_sites(&read);
     let mut notes = Vec::new();
-    if let Some(ending) = ending {
-        notes.push(format!("the re-run under memray {ending}"));
-    }
     if unreadable > 0 {
         notes.push(format!(
             "{unreadable} of {} processes left no readable capture (killed before memray wrote it)",
@@ -192,13 +233,12 @@ fn attempt(
     if untracked > 0 {
         notes.push(format!("{untracked} Python processes ran without memray"));
     }
-    let flamegraph = flamegraph(job, &python, &captures, &read);
-    if flamegraph.is_none()
-        && matches!(
-            job.output,
-            Output::Captured { folder: None } | Output::Shown
-        )
-    {
+    let flamegraph = flamegraph(job, python, captures, &read);
+    let no_folder = matches!(
+        job.output,
+        Output::Captured { folder: None } | Output::Shown
+    );
+    if flamegraph.is_none() && no_folder {
         notes.push("no flame graph kept: no log folder (--json or --logs)".into());
     }
     Ok(Attribution {
@@ -225,6 +265,8 @@ fn probes(folder: &Path) -> Vec<Probe> {
     names.sort();
     names
         .iter()
+        .take(MAX_PROBES)
+        .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.len() <= MAX_PROBE_BYTES))
         .filter_map(|p| std::fs::read(p).ok())
         .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
         .collect()
@@ -281,6 +323,12 @@ fn read_captures(
         command.current_dir(cwd);
     }
     let stdout = helper(command)?;
+    if stdout.len() > MAX_READER_BYTES {
+        return Err(format!(
+            "the reader printed {} bytes, over the {MAX_READER_BYTES} memgate takes",
+            stdout.len()
+        ));
+    }
     serde_json::from_slice::<Read>(&stdout)
         .map(|read| read.captures)
         .map_err(|err| format!("the reader's output is not what memgate expects: {err}"))
