@@ -199,6 +199,10 @@ pub struct CheckArgs {
     /// NAME.logs/; without --json, in temporary files removed at the end).
     #[arg(long, value_name = "DIR", conflicts_with = "show_output")]
     pub logs: Option<PathBuf>,
+    /// Re-run every selected benchmark once under memray for its allocation sites, as
+    /// `attribution: always` (docs/attribution.md); never counted in the measured figures.
+    #[arg(long)]
+    pub attribute: bool,
     /// Print a ready `budget:` block for benchmarks with no budget or one far above use.
     #[arg(long)]
     pub suggest: bool,

@@ -148,3 +148,27 @@ pub fn ends_soon(pid: u32) -> bool {
     }
     true
 }
+
+/// An attribution whose names a hostile pull request chose: pipes, backticks, tags, mentions,
+/// workflow commands and control characters in file and function names and in the note.
+pub fn hostile_attribution() -> crate::results::Attribution {
+    let site = |file: &str, function: &str| crate::results::Site {
+        function: function.into(),
+        file: file.into(),
+        line: 7,
+        bytes: 1 << 20,
+        share: 0.5,
+    };
+    crate::results::Attribution {
+        tool: "memray".into(),
+        wall_secs: 1.0,
+        peak_bytes: 2 << 20,
+        sites: vec![
+            site("a`|<b>.py\r", "f|@team\n::error::x"),
+            site("\n::warning file=x::y", "<script>alert(1)</script>"),
+        ],
+        note: Some("@someone <img src=x> | \n::error::z".into()),
+        flamegraph: Some("r.logs/\n::error::f.html".into()),
+        ..crate::results::Attribution::default()
+    }
+}

@@ -65,6 +65,7 @@ pub fn execute(args: CheckArgs) -> CommandResult {
     let mut plan =
         Plan::new(run_config, &selection, args.runs, args.method.into()).map_err(message)?;
     plan.output = output;
+    plan.attribute_all = args.attribute;
     let mut watch = Watch {
         progress: &mut progress,
         group: None,
@@ -177,7 +178,7 @@ impl Watch<'_> {
                 self.group = Some(Group::start(self.grouped, name));
             }
             Event::BenchmarkFinished { .. } => self.group = None, // ends the group
-            Event::RunStarted { .. } => {}
+            Event::RunStarted { .. } | Event::Attributing { .. } => {}
         }
         self.progress.show(&event);
         match (event, self.json) {

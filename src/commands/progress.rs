@@ -67,6 +67,14 @@ impl Progress {
                     &format!("{name}{base}: {kind} {}/{total}", attempt + 1),
                 );
             }
+            Event::Attributing { index, name, side } => {
+                let base = if side == Side::Base { " (base)" } else { "" };
+                let name = escape::log_line(name);
+                self.running(
+                    index,
+                    &format!("{name}{base}: re-run under memray for allocation sites"),
+                );
+            }
             Event::BenchmarkFinished { index, results } => {
                 if let Some(result) = results.benchmarks.last() {
                     self.finished(index, result);

@@ -26,11 +26,11 @@ use std::path::{Path, PathBuf};
 pub(crate) use did_you_mean::nearest;
 pub use error::{ConfigError, ConfigErrors, Position};
 pub use model::{
-    Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE, DEFAULT_INTERVAL,
-    DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY, DEFAULT_RUNS,
-    DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, INTERVAL_LIMITS, Invocation,
-    Limits, RUNS_LIMITS, Regression, ResolvedBenchmark, SUPPORTED_VERSIONS, TIMEOUT_LIMITS,
-    UnknownCommentPolicy, WARMUP_LIMITS,
+    AttributionPolicy, Budget, BudgetLines, CommentPolicy, Config, DEFAULT_CONFIG_FILE,
+    DEFAULT_INTERVAL, DEFAULT_MIN_DELTA, DEFAULT_REGRESSION_PEAK, DEFAULT_REGRESSION_STEADY,
+    DEFAULT_RUNS, DEFAULT_TIMEOUT, DEFAULT_WARMUP, DEFAULT_WARN_AT, GithubConfig, INTERVAL_LIMITS,
+    Invocation, Limits, RUNS_LIMITS, Regression, ResolvedBenchmark, SUPPORTED_VERSIONS,
+    TIMEOUT_LIMITS, UnknownCommentPolicy, WARMUP_LIMITS,
 };
 pub use schema::json_schema;
 pub use starter::STARTER_CONFIG;

@@ -135,6 +135,43 @@ pub struct ResolvedBenchmark {
     pub budget_line: Option<usize>,
     /// Line of each budget figure, wherever it was set (benchmark or defaults).
     pub budget_lines: BudgetLines,
+    /// When the benchmark is re-run under memray for its allocation sites (docs/attribution.md).
+    pub attribution: AttributionPolicy,
+}
+
+/// When a benchmark is re-run once under memray, after its measured runs, to say which lines held
+/// the memory at its peak (`attribution:`; `memgate check --attribute` makes it `always`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AttributionPolicy {
+    /// When the benchmark failed a budget or a regression check.
+    #[default]
+    OnFailure,
+    Always,
+    Never,
+}
+
+impl AttributionPolicy {
+    pub const ALL: [AttributionPolicy; 3] = [Self::OnFailure, Self::Always, Self::Never];
+
+    /// Every name, for messages.
+    pub(crate) const CHOICES: &'static str = "on-failure, always or never";
+
+    /// The name used in `memgate.yml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OnFailure => "on-failure",
+            Self::Always => "always",
+            Self::Never => "never",
+        }
+    }
+}
+
+impl std::str::FromStr for AttributionPolicy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or(())
+    }
 }
 
 /// How a benchmark is started: a shell line or a program and its arguments. (Not a subcommand of

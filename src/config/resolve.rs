@@ -75,6 +75,7 @@ pub(crate) fn benchmark(
             steady: steady.and_then(|l| l.line),
             growth: growth.and_then(|l| l.line),
         },
+        attribution: own.attribution.or(defaults.attribution).unwrap_or_default(),
     }
 }
 

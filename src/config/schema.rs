@@ -216,6 +216,10 @@ fn settings_properties() -> Map<String, Value> {
             "description": "The shortest steady window whose growth is judged, between 1s and 24h; growth over a shorter one is reported as too short to judge and never fails. Default: 5s.",
             "$ref": "#/definitions/duration"
         },
+        "attribution": {
+            "description": "When the benchmark is re-run once under memray, after its measured runs, for the lines that held the memory at its peak (Python benchmarks; docs/attribution.md): on-failure (when a budget or regression check failed), always, or never. Default: on-failure.",
+            "enum": ["on-failure", "always", "never"]
+        },
         "tags": {
             "description": "Labels for the benchmark.",
             "type": ["array", "null"],

@@ -16,6 +16,7 @@ defaults:
   interval: 10ms        # sampling period
   steady_after: 20%     # warm-up left out of steady state and growth (or a time: 2s)
   min_window: 5s        # growth is judged only over a steady window this long (runs of 6.4s+)
+  attribution: on-failure  # re-run a failing Python benchmark once under memray: the lines at its peak
   budget:
     growth: 2MiB/s      # leak slope allowed; applied only when most runs show a significant rise
     warn_at: 90%        # status "warn" (still a pass) above 90% of a budget

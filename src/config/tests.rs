@@ -688,3 +688,32 @@ fn steady_after_and_min_window_set_the_growth_window() {
     let typo = one_error("benchmarks:\n  - {name: a, run: x, min_windw: 5s}\n");
     assert!(typo.contains("did you mean `min_window`?"), "{typo}");
 }
+
+#[test]
+fn attribution_is_a_setting_with_a_default_and_a_benchmarks_own_value() {
+    let config = ok(
+        "version: 1\ndefaults:\n  attribution: always\nbenchmarks:\n  - name: a\n    run: x\n  - name: b\n    run: x\n    attribution: never\n",
+    );
+    assert_eq!(config.benchmarks[0].attribution, AttributionPolicy::Always);
+    assert_eq!(config.benchmarks[1].attribution, AttributionPolicy::Never);
+    let config = ok("benchmarks:\n  - name: a\n    run: x\n");
+    assert_eq!(
+        config.benchmarks[0].attribution,
+        AttributionPolicy::OnFailure
+    );
+}
+
+#[test]
+fn an_unknown_attribution_policy_names_its_place_and_the_nearest() {
+    assert_eq!(
+        one_error("version: 1\nbenchmarks:\n  - name: a\n    run: x\n    attribution: on-failur\n"),
+        "5:18: unknown attribution policy `on-failur` for `attribution` — did you mean \
+         `on-failure`? (expected on-failure, always or never)"
+    );
+    assert_eq!(
+        one_error(
+            "version: 1\ndefaults:\n  attribution: true\nbenchmarks:\n  - name: a\n    run: x\n"
+        ),
+        "3:16: expected one of on-failure, always or never for `defaults.attribution`, found `true`"
+    );
+}

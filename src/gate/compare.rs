@@ -64,6 +64,21 @@ pub fn rejudge(
     benchmark.checks = verdict.checks;
 }
 
+/// The head's allocation sites that grew against the base's, when both were attributed (a base's
+/// results file with an attribution; `memgate compare`); otherwise what the head has stays.
+fn grow_sites(
+    head: &mut crate::results::BenchmarkResult,
+    base: Option<&crate::results::BenchmarkResult>,
+) {
+    let base_sites = base
+        .and_then(|b| b.attribution.as_ref())
+        .map(|a| &a.sites)
+        .filter(|sites| !sites.is_empty());
+    if let (Some(attribution), Some(base_sites)) = (head.attribution.as_mut(), base_sites) {
+        attribution.grown = crate::results::grown_sites(&attribution.sites, base_sites);
+    }
+}
+
 /// Compares every benchmark of `head` with `base`. Benchmarks new in head are marked `new`, those
 /// gone from it are listed as removed; neither fails the gate.
 pub fn apply_baseline(
@@ -73,8 +88,9 @@ pub fn apply_baseline(
     regression_for: impl Fn(&str) -> Regression,
 ) {
     for benchmark in &mut head.benchmarks {
-        let (comparison, baseline) = match base.benchmarks.iter().find(|b| b.name == benchmark.name)
-        {
+        let base_benchmark = base.benchmarks.iter().find(|b| b.name == benchmark.name);
+        grow_sites(benchmark, base_benchmark);
+        let (comparison, baseline) = match base_benchmark {
             None => (Some(Comparison::New), None),
             // A base that crashed gives nothing to compare with.
             Some(base) => match baseline_figures(base) {
@@ -98,4 +114,38 @@ pub fn apply_baseline(
         missing_reason: None,
         setup: None,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Attribution, Method, Site};
+    use crate::testing;
+
+    fn attributed(line: u32, bytes: u64) -> Results {
+        let runs = vec![testing::run(vec![(0.0, bytes)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(Attribution {
+            tool: "memray".into(),
+            sites: vec![Site {
+                function: "f".into(),
+                file: "x.py".into(),
+                line,
+                bytes,
+                share: 1.0,
+            }],
+            ..Attribution::default()
+        });
+        testing::results(testing::environment(Method::Sampled), vec![b])
+    }
+
+    #[test]
+    fn comparing_two_attributed_files_gives_the_sites_that_grew() {
+        let mut head = attributed(3, 200 << 20);
+        let base = attributed(3, 50 << 20);
+        apply_baseline(&mut head, &base, "file:b".into(), |_| Regression::default());
+        let grown = &head.benchmarks[0].attribution.as_ref().unwrap().grown;
+        assert_eq!(grown.len(), 1);
+        assert_eq!(grown[0].growth_bytes(), 150 << 20);
+    }
 }

@@ -140,6 +140,7 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
         }
         out.push_str("</ul>\n");
     }
+    out.push_str(&sites(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b
@@ -151,6 +152,45 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
     }
     out.push_str(&format!("<pre>{}</pre>\n", html_block(b.command)));
     out.push_str("</details>\n");
+    out
+}
+
+/// The allocation sites from the re-run under memray, as a small table, and its note.
+fn sites(b: &BenchmarkView) -> String {
+    let Some(a) = b.attribution else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let (rows, grown) = super::sites::rows(a);
+    if !rows.is_empty() {
+        let last = if grown { "growth" } else { "share" };
+        out.push_str(&format!(
+            "<p>{}:</p>\n<table>\n<tr><th>site</th><th>function</th><th>held</th><th>{last}</th></tr>\n",
+            html(&super::sites::heading(a, b.duration_secs, grown))
+        ));
+        for row in rows {
+            out.push_str(&format!(
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+                html(&row.place),
+                html(&row.function),
+                html(&row.size),
+                html(&row.change)
+            ));
+        }
+        out.push_str("</table>\n");
+    }
+    if let Some(note) = &a.note {
+        out.push_str(&format!(
+            "<p>Allocation sites: {}.</p>\n",
+            html(&shorten(note, 400))
+        ));
+    }
+    if let Some(path) = &a.flamegraph {
+        out.push_str(&format!(
+            "<p>memray's flame graph: <code>{}</code>.</p>\n",
+            html(&shorten(path, 300))
+        ));
+    }
     out
 }
 
@@ -217,4 +257,21 @@ fn environment(suite: &SuiteView) -> String {
     parts.push(format!("memgate {}", html(suite.memgate_version)));
     parts.push(html(suite.created_at));
     parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    #[test]
+    fn hostile_site_names_are_text_in_the_page() {
+        let runs = vec![testing::run(vec![(0.0, 1 << 20)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(testing::hostile_attribution());
+        let shown = sites(&BenchmarkView::new(&b));
+        assert!(shown.contains("<table>"), "{shown}");
+        assert!(!shown.contains("<script") && !shown.contains("<img") && !shown.contains("<b>"));
+        assert!(!shown.contains('\r'));
+    }
 }

@@ -15,6 +15,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod mermaid;
+pub mod sites;
 pub mod stderr_tail;
 pub mod terminal;
 pub mod text;

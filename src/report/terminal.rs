@@ -94,6 +94,7 @@ pub fn render(results: &Results, color: bool) -> String {
         }
     }
     out.push_str(&super::stderr_tail::terminal(results));
+    out.push_str(&sites(results));
     out.push_str(&summary_line(&suite, color));
     out
 }
@@ -167,6 +168,40 @@ pub fn summary_line(suite: &SuiteView, color: bool) -> String {
     )
 }
 
+/// The allocation sites of each failing benchmark that has them, a few lines each; every name
+/// shown as a log line (no control character, no workflow command).
+fn sites(results: &Results) -> String {
+    let mut out = String::new();
+    for b in results.benchmarks.iter().filter(|b| !b.status.passes()) {
+        let Some(a) = &b.attribution else { continue };
+        let (rows, grown) = super::sites::rows(a);
+        let name = log_cell(&b.name, NAME_CHARS);
+        if !rows.is_empty() {
+            let heading = super::sites::heading(a, b.duration_secs, grown);
+            out.push_str(&format!("{name}: {}\n", log_cell(&heading, 300)));
+            for row in rows {
+                out.push_str(&format!(
+                    "  {}  {}  {}  {}\n",
+                    log_cell(&row.place, 120),
+                    log_cell(&row.function, 60),
+                    row.size,
+                    log_cell(&row.change, 60)
+                ));
+            }
+        }
+        if let Some(note) = &a.note {
+            out.push_str(&format!(
+                "{name}: allocation sites: {}\n",
+                log_cell(note, 400)
+            ));
+        }
+        if let Some(path) = &a.flamegraph {
+            out.push_str(&format!("{name}: flame graph: {}\n", log_cell(path, 300)));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +219,19 @@ mod tests {
             testing::environment(crate::results::Method::CgroupV2),
             benchmarks,
         )
+    }
+
+    #[test]
+    fn hostile_site_names_print_no_control_character_nor_workflow_command() {
+        let mut results = results_named(&["train"]);
+        results.benchmarks[0].status = Status::Fail;
+        results.benchmarks[0].attribution = Some(testing::hostile_attribution());
+        let shown = render(&results, false);
+        assert!(shown.contains("flame graph"), "{shown}");
+        for line in shown.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{line:?}");
+            assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        }
     }
 
     #[test]

@@ -118,6 +118,10 @@ pub struct BenchmarkView<'r> {
     pub head_run: Option<usize>,
     /// What a reader should know about the runs, at most [`MAX_NOTES`].
     pub notes: Vec<RunNote<'r>>,
+    /// Allocation sites from the re-run under memray, when there was one.
+    pub attribution: Option<&'r crate::results::Attribution>,
+    /// The benchmark's duration (median of its runs), set beside the re-run's.
+    pub duration_secs: f64,
 }
 
 impl<'r> BenchmarkView<'r> {
@@ -153,6 +157,8 @@ impl<'r> BenchmarkView<'r> {
             runs: &b.runs,
             head_run: head_run(b),
             notes: run_notes(&b.runs),
+            attribution: b.attribution.as_ref(),
+            duration_secs: b.duration_secs,
         }
     }
 

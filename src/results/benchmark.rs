@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attribution::Attribution;
 use super::growth::{GrowthJudgement, GrowthWindow};
 use super::run::{Method, RunResult};
 use super::{Status, limits};
@@ -65,6 +66,9 @@ pub struct BenchmarkResult {
     /// captured: why it crashed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr_tail: Option<String>,
+    /// Allocation sites from one unmeasured re-run under memray (docs/attribution.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
 }
 
 /// What a result is about, from memgate.yml: the benchmark's name, command line and tags, the line
@@ -111,6 +115,7 @@ impl BenchmarkResult {
             baseline: None,
             comparison: None,
             stderr_tail: None,
+            attribution: None,
         }
     }
 
@@ -138,6 +143,7 @@ impl BenchmarkResult {
             baseline: None,
             comparison: None,
             stderr_tail: None,
+            attribution: None,
         }
     }
 }

@@ -13,7 +13,7 @@ use std::mem::size_of;
 
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
-use super::{BenchmarkResult, Check, Results, RunResult, STORED_TIMELINE_POINTS};
+use super::{BenchmarkResult, Check, Results, RunResult, STORED_TIMELINE_POINTS, Site, SiteChange};
 
 /// Benchmarks in one file.
 pub const MAX_BENCHMARKS: usize = 10_000;
@@ -25,6 +25,10 @@ pub const MAX_TIMELINE_POINTS: usize = 2 * STORED_TIMELINE_POINTS;
 pub const MAX_NOTES: usize = 32;
 pub const MAX_TAGS: usize = 64;
 pub const MAX_CHECKS: usize = 64;
+/// Allocation sites of one benchmark, and sites grown: memgate writes ten.
+pub const MAX_SITES: usize = 64;
+/// The longest file name or function name of a site, in bytes.
+pub const MAX_SITE_TEXT: usize = 4096;
 /// The longest duration a results file may state, in seconds: a year. A run is killed at its
 /// timeout long before; a larger figure is not a measurement (and would overflow a `Duration`).
 pub const MAX_DURATION_SECS: f64 = 365.0 * 24.0 * 3600.0;
@@ -120,6 +124,18 @@ impl Weight for RunResult {
     }
 }
 
+impl Weight for Site {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.function.len()) + block(self.file.len())
+    }
+}
+
+impl Weight for SiteChange {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.function.len()) + block(self.file.len())
+    }
+}
+
 impl Weight for BenchmarkResult {
     fn weight(&self) -> usize {
         let texts = [Some(&self.name), Some(&self.command), self.reason.as_ref()];
@@ -201,6 +217,8 @@ capped! {
     notes: MAX_NOTES, "notes";
     tags: MAX_TAGS, "tags";
     checks: MAX_CHECKS, "checks";
+    sites: MAX_SITES, "allocation sites";
+    changes: MAX_SITES, "grown allocation sites";
 }
 
 /// Checks the numbers of results just read; the error names the field by its path in the file
@@ -240,9 +258,41 @@ fn check_benchmark(b: &BenchmarkResult) -> Result<(), String> {
             finite(&at("base"), base)?;
         }
     }
+    if let Some(attribution) = &b.attribution {
+        check_attribution(attribution).map_err(|err| format!(".attribution{err}"))?;
+    }
     if let Some(base) = &b.baseline {
         finite(".baseline.growth_bytes_per_sec", base.growth_bytes_per_sec)?;
         check_timeline(".baseline.timeline", &base.timeline)?;
+    }
+    Ok(())
+}
+
+/// An attribution's numbers are sane and its texts short: a name of a site is a file's or a
+/// function's, never a page.
+fn check_attribution(a: &super::Attribution) -> Result<(), String> {
+    duration(".wall_secs", a.wall_secs)?;
+    let texts = [&a.tool]
+        .into_iter()
+        .chain(a.flamegraph.as_ref())
+        .chain(a.note.as_ref())
+        .chain(a.sites.iter().flat_map(|s| [&s.file, &s.function]))
+        .chain(a.grown.iter().flat_map(|s| [&s.file, &s.function]));
+    for text in texts {
+        if text.len() > MAX_SITE_TEXT {
+            return Err(format!(
+                " holds a text of {} bytes; memgate reads at most {MAX_SITE_TEXT}",
+                text.len()
+            ));
+        }
+    }
+    for (k, site) in a.sites.iter().enumerate() {
+        if !(0.0..=1.0).contains(&site.share) {
+            return Err(format!(
+                ".sites[{k}].share is {}; it is a fraction from 0 to 1",
+                number(site.share)
+            ));
+        }
     }
     Ok(())
 }
@@ -343,6 +393,28 @@ mod tests {
         assert!(err.to_string().contains("more than memgate reads"), "{err}");
         // Outside a budgeted read, nothing is weighed.
         assert!(serde_json::from_str::<Results>(&json).is_ok());
+    }
+
+    #[test]
+    fn an_attribution_reads_back_and_a_page_long_name_is_refused() {
+        let runs = vec![testing::run(vec![(0.0, 1 << 20)], 1.0)];
+        let mut b = testing::judged("b", "python x.py", runs, None);
+        b.attribution = Some(testing::hostile_attribution());
+        let results = testing::results(testing::environment(Method::Sampled), vec![b]);
+        let json = results.to_json();
+        let read: Results = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            read.benchmarks[0].attribution,
+            results.benchmarks[0].attribution
+        );
+        assert_eq!(check(&read), Ok(()));
+        let mut long = read.clone();
+        long.benchmarks[0].attribution.as_mut().unwrap().sites[0].file = "x".repeat(5000);
+        let err = check(&long).unwrap_err();
+        assert!(
+            err.contains(".attribution holds a text of 5000 bytes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (size cap, atomic writes) is in `file`, and what is read from the machine and the clock is in
 //! `environment`.
 
+mod attribution;
 mod benchmark;
 mod environment;
 mod file;
@@ -15,6 +16,10 @@ mod run;
 
 use serde::{Deserialize, Serialize, Serializer};
 
+pub use attribution::{
+    Attribution, Capture, CaptureSite, SITES_KEPT, Site, SiteChange, grown as grown_sites,
+    merge as merge_sites,
+};
 pub use benchmark::{
     Aggregate, BaselineFigures, BenchmarkResult, BudgetFigures, Check, CheckKind, Comparison,
     Metric, Subject, Verdict,

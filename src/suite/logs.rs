@@ -45,16 +45,19 @@ impl Output {
     /// `STEM.head.N.stdout` and `.stderr`, N from 1, warm-ups first. A file that cannot be made
     /// in the folder is an unnamed one: the output is kept for the run, not in the folder.
     pub fn open(&self, stem: &str, side: Side, attempt: u32) -> Option<RunLog> {
+        self.open_labelled(stem, side, &(attempt + 1).to_string())
+    }
+
+    /// The files of a run that is not one of the numbered ones (`memray`, the attribution's
+    /// re-run): `STEM.head.LABEL.stdout` and `.stderr`.
+    pub fn open_labelled(&self, stem: &str, side: Side, label: &str) -> Option<RunLog> {
         let Self::Captured { folder } = self else {
             return None;
         };
-        let side = match side {
-            Side::Base => "base",
-            Side::Head => "head",
-        };
+        let side = side_name(side);
         let file = |stream: &str| {
             let named = folder.as_deref().and_then(|folder| {
-                let name = format!("{stem}.{side}.{}.{stream}", attempt + 1);
+                let name = format!("{stem}.{side}.{label}.{stream}");
                 create(folder, &name).ok()
             });
             named.map_or_else(tempfile::tempfile, Ok).ok().map(Arc::new)
@@ -65,6 +68,28 @@ impl Output {
                 stderr: file("stderr")?,
             },
         })
+    }
+
+    /// Keeps `bytes` as `STEM.SIDE.SUFFIX` in the log folder, made new as the logs are; its path,
+    /// or `None` when there is no folder or it cannot be written.
+    pub fn keep(&self, stem: &str, side: Side, suffix: &str, bytes: &[u8]) -> Option<PathBuf> {
+        let Self::Captured {
+            folder: Some(folder),
+        } = self
+        else {
+            return None;
+        };
+        let name = format!("{stem}.{}.{suffix}", side_name(side));
+        let file = create(folder, &name).ok()?;
+        file.write_all_at(bytes, 0).ok()?;
+        Some(folder.join(name))
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Base => "base",
+        Side::Head => "head",
     }
 }
 

@@ -16,6 +16,7 @@
 //! [`measure::measure`]: crate::measure::measure
 
 mod alternate;
+mod attribute;
 mod baseline;
 mod child;
 mod fingerprint;
@@ -81,6 +82,13 @@ pub enum Event<'a> {
         attempt: u32,
         total: u32,
         warmup: bool,
+    },
+    /// The `index`th benchmark, judged, is re-run once under memray for its allocation sites
+    /// (`side`'s benchmark; unmeasured).
+    Attributing {
+        index: usize,
+        name: &'a str,
+        side: Side,
     },
     /// The `index`th benchmark is judged and compared: `results` are the head's so far, its
     /// result last.
@@ -148,6 +156,17 @@ pub fn run<E>(
             base_results.benchmarks.push(base);
         }
         baseline.compare(&mut results, base_results.as_ref(), plan.config);
+        if measure.stop_signal().is_none() && !ran.interrupted {
+            let mut told = |side| on_event(Event::Attributing { index, name, side });
+            attribute_latest(
+                plan,
+                planned,
+                baseline,
+                &mut results,
+                &mut measure,
+                &mut told,
+            )?;
+        }
         on_event(Event::BenchmarkFinished {
             index,
             results: &results,
@@ -160,6 +179,79 @@ pub fn run<E>(
         interrupted: measure.stop_signal().is_some(),
         results,
     })
+}
+
+/// Re-runs the latest benchmark of `results` under memray when its policy says so (on-failure:
+/// it failed a budget or a regression; always; or `--attribute`), after its verdict, which the
+/// re-run never changes; with a base, the base's benchmark too (a `--baseline-ref`'s in its own
+/// checkout; a `--baseline FILE`'s attribution as the file has it), and the sites that grew.
+fn attribute_latest<E>(
+    plan: &Plan<'_>,
+    planned: &Planned<'_>,
+    baseline: &Baseline,
+    results: &mut Results,
+    measure: &mut impl Measure,
+    told: &mut impl FnMut(Side) -> Result<(), E>,
+) -> Result<(), E> {
+    use crate::config::AttributionPolicy;
+    let Some(head) = results.benchmarks.last() else {
+        return Ok(());
+    };
+    let policy = if plan.attribute_all {
+        AttributionPolicy::Always
+    } else {
+        planned.benchmark.attribution
+    };
+    let wanted = match policy {
+        AttributionPolicy::Never => false,
+        AttributionPolicy::Always => !head.runs.is_empty(),
+        AttributionPolicy::OnFailure => head.status == crate::results::Status::Fail,
+    };
+    if !wanted {
+        return Ok(());
+    }
+    let head_root = setup::config_folder(&plan.config.path);
+    let job = attribute::Job {
+        spec: &planned.spec,
+        root: &head_root,
+        stem: &planned.stem,
+        side: Side::Head,
+        output: &plan.output,
+    };
+    told(Side::Head)?;
+    let mut attribution = attribute::attribute(&job, measure);
+    let base_sites = match baseline {
+        Baseline::File { results: base, .. } => base
+            .benchmarks
+            .iter()
+            .find(|b| b.name == planned.benchmark.name)
+            .and_then(|b| b.attribution.as_ref())
+            .map(|a| a.sites.clone()),
+        Baseline::Ref(side) => match side.config.benchmark(&planned.benchmark.name) {
+            None => None,
+            Some(base) => {
+                told(Side::Base)?;
+                let spec = plan::spec(&side.config, base, plan.method);
+                let root = setup::config_folder(&side.config.path);
+                let job = attribute::Job {
+                    spec: &spec,
+                    root: &root,
+                    stem: &planned.stem,
+                    side: Side::Base,
+                    output: &plan.output,
+                };
+                Some(attribute::attribute(&job, measure).sites)
+            }
+        },
+        _ => None,
+    };
+    if let Some(base_sites) = base_sites.filter(|sites| !sites.is_empty()) {
+        attribution.grown = crate::results::grown_sites(&attribution.sites, &base_sites);
+    }
+    if let Some(latest) = results.benchmarks.last_mut() {
+        latest.attribution = Some(attribution);
+    }
+    Ok(())
 }
 
 /// The head's results before the first benchmark: this machine, now, and the commit checked out

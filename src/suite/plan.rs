@@ -48,6 +48,8 @@ pub struct Plan<'c> {
     pub method: MethodChoice,
     /// What becomes of the benchmarks' output: shown unless the caller captures it.
     pub output: Output,
+    /// `--attribute`: every benchmark re-run under memray, whatever its `attribution:`.
+    pub attribute_all: bool,
 }
 
 /// One benchmark of a plan.
@@ -93,6 +95,7 @@ impl<'c> Plan<'c> {
             benchmarks,
             method,
             output: Output::Shown,
+            attribute_all: false,
         })
     }
 }

@@ -101,6 +101,7 @@ fn short(event: &Event<'_>) -> String {
         Event::BenchmarkFinished { index, results } => {
             format!("finished {index} of {}", results.benchmarks.len())
         }
+        Event::Attributing { name, side, .. } => format!("{side:?} {name} memray"),
     }
 }
 
@@ -121,7 +122,9 @@ fn base_and_head_alternate_run_by_run_and_warm_ups_are_not_stored() {
     let order: Vec<&str> = calls.iter().map(|c| &c[..6]).collect();
     let abab = ["base-a", "head-a", "base-a", "head-a", "base-a", "head-a"];
     let babab = ["base-b", "head-b", "base-b", "head-b", "base-b", "head-b"];
-    assert_eq!(order, [abab, babab].concat());
+    // `a` regressed: after its verdict, head and base are each re-run once under memray.
+    let memray = ["head-a", "base-a"];
+    assert_eq!(order, [&abab[..], &memray, &babab].concat());
     assert_eq!(
         events[..4],
         [
@@ -131,7 +134,15 @@ fn base_and_head_alternate_run_by_run_and_warm_ups_are_not_stored() {
             "Base a run 1"
         ]
     );
-    assert_eq!(events[7..9], ["finished 0 of 1", "start 1 b"]);
+    assert_eq!(
+        events[7..11],
+        [
+            "Head a memray",
+            "Base a memray",
+            "finished 0 of 1",
+            "start 1 b"
+        ]
+    );
     assert_eq!(events.last().unwrap(), "finished 1 of 2");
 
     let results = &finished.results;
@@ -214,7 +225,8 @@ fn a_file_baseline_compares_every_benchmark_and_marks_new_ones() {
     };
     let (calls, _, finished) = run_fake(&plan(&head), &baseline);
 
-    assert_eq!(calls.len(), 6);
+    // Three runs of each, and `a`, a regression, re-run once for its allocation sites.
+    assert_eq!(calls.len(), 7);
     let results = &finished.results;
     assert_eq!(
         results.baseline.as_ref().unwrap().source,
@@ -489,4 +501,47 @@ fn captured_output_gives_an_error_benchmark_its_stderr_tail() {
     // The warm-up (attempt 0) passed; attempt 1 crashed and ended the benchmark.
     assert_eq!(boom.stderr_tail.as_deref(), Some("crash=1: attempt 1"));
     assert_eq!(captured, 5);
+}
+
+#[test]
+fn a_failing_benchmark_is_re_run_once_unmeasured_and_never_is_never() {
+    let config = config(
+        "  - name: over\n    run: peak=50\n    budget: { peak: 20MiB }\n  \
+         - name: fine\n    run: peak=5\n    budget: { peak: 20MiB }\n  \
+         - name: off\n    run: peak=60\n    budget: { peak: 20MiB }\n    attribution: never\n",
+    );
+    let (calls, events, finished) = run_fake(&plan(&config), &Baseline::None);
+    // One warm-up and two runs each, and one re-run of `over` alone.
+    assert_eq!(calls.iter().filter(|c| *c == "peak=50").count(), 4);
+    assert_eq!(calls.iter().filter(|c| *c == "peak=5").count(), 3);
+    assert_eq!(calls.iter().filter(|c| *c == "peak=60").count(), 3);
+    assert!(
+        events.contains(&"Head over memray".to_string()),
+        "{events:?}"
+    );
+    let over = &finished.results.benchmarks[0];
+    // The re-run (the fake's 4th call, 53 MiB) is not among the runs, nor in the figures.
+    assert_eq!(peaks(&over.runs), [51, 52]);
+    assert_eq!(over.peak_bytes, 52 * MIB);
+    // The fake starts no Python process: the note says sites are for Python.
+    let note = over.attribution.as_ref().unwrap().note.as_deref().unwrap();
+    assert!(note.contains("Python benchmarks only"), "{note}");
+    assert!(finished.results.benchmarks[1].attribution.is_none());
+    assert!(finished.results.benchmarks[2].attribution.is_none());
+}
+
+#[test]
+fn attribute_all_re_runs_every_benchmark_that_ran() {
+    let config = config(&benchmarks(&[("a", "peak=5"), ("b", "peak=6")]));
+    let mut plan = plan(&config);
+    plan.attribute_all = true;
+    let (calls, _, finished) = run_fake(&plan, &Baseline::None);
+    assert_eq!(calls.len(), 8);
+    assert!(
+        finished
+            .results
+            .benchmarks
+            .iter()
+            .all(|b| b.attribution.is_some())
+    );
 }

@@ -24,6 +24,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "tags",
     "budget",
     "regression",
+    "attribution",
 ];
 /// Keys only a benchmark has.
 pub(crate) const COMMAND_KEYS: &[&str] = &["name", "run", "argv"];

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::config::model::{GithubConfig, Invocation};
+use crate::config::model::{AttributionPolicy, GithubConfig, Invocation};
 use crate::results::WarmUp;
 
 /// A value and the line of its key.
@@ -46,6 +46,7 @@ pub(crate) struct RawSettings {
     /// Line of the `budget:` key.
     pub budget_line: Option<usize>,
     pub regression: RawRegression,
+    pub attribution: Option<AttributionPolicy>,
 }
 
 #[derive(Debug)]

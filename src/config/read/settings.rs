@@ -3,10 +3,12 @@
 use super::keys::Section;
 use super::raw::{Lined, RawBudget, RawRegression, RawSettings};
 use super::{Entry, Reader, join};
+use crate::config::did_you_mean::nearest;
 use crate::config::model::{
-    INTERVAL_LIMITS, MIN_WINDOW_LIMITS, RUNS_LIMITS, TIMEOUT_LIMITS, WARMUP_LIMITS,
+    AttributionPolicy, INTERVAL_LIMITS, MIN_WINDOW_LIMITS, RUNS_LIMITS, TIMEOUT_LIMITS,
+    WARMUP_LIMITS,
 };
-use crate::config::yaml::Node;
+use crate::config::yaml::{Kind, Node};
 
 impl Reader<'_> {
     /// `defaults:` (a mapping of its own).
@@ -40,6 +42,7 @@ impl Reader<'_> {
                     s.budget = self.budget(entry, prefix);
                 }
                 "regression" => s.regression = self.regression(entry, prefix),
+                "attribution" => s.attribution = self.attribution(entry),
                 _ => {}
             }
         }
@@ -73,6 +76,27 @@ impl Reader<'_> {
             }
         }
         b
+    }
+
+    /// `attribution:`, one of the policies.
+    fn attribution(&mut self, entry: &Entry) -> Option<AttributionPolicy> {
+        let expected = AttributionPolicy::CHOICES;
+        let Kind::Str(text) = &entry.value.kind else {
+            self.expected(entry, &format!("one of {expected}"));
+            return None;
+        };
+        if let Ok(policy) = text.parse() {
+            return Some(policy);
+        }
+        let names = AttributionPolicy::ALL.map(AttributionPolicy::as_str);
+        let hint = nearest(text, &names)
+            .map(|n| format!(" — did you mean `{n}`?"))
+            .unwrap_or_default();
+        let message = format!(
+            "unknown attribution policy `{text}` for `{}`{hint} (expected {expected})",
+            entry.path
+        );
+        self.refuse(entry, message)
     }
 
     /// A share of a budget: above 0% and at most 100%.

@@ -48,6 +48,7 @@ pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
     }
     out.push_str(&facts(b));
     out.push_str(&checks(b));
+    out.push_str(&super::sites::sites(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b

@@ -11,6 +11,7 @@
 
 mod details;
 mod fit;
+mod sites;
 mod table;
 
 use crate::report::escape::{code_span, markdown_prose, shorten};
