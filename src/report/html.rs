@@ -3,6 +3,7 @@
 //! the style is inline CSS: no script, no external asset, so the page opens anywhere, offline.
 //! Everything from the user's files is HTML-escaped.
 
+use crate::report::answer;
 use crate::report::chart;
 use crate::report::escape::{html, html_block, shorten};
 use crate::report::headline::{self, Inline};
@@ -120,6 +121,13 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
         text::status_icon(b.status),
         html(&shorten(b.name, 120)),
     );
+    if let Some(answer) = answer::answer(b) {
+        out.push_str(&format!(
+            "<p><strong>What held the memory:</strong> {}.</p>\n",
+            answer.sentence(|name| format!("<code>{}</code>", html(name)))
+        ));
+    }
+    out.push_str(&sites(b));
     if with_chart {
         out.push_str(&chart::timeline_svg_for(b));
     } else {
@@ -140,7 +148,6 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
         }
         out.push_str("</ul>\n");
     }
-    out.push_str(&sites(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b

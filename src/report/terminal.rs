@@ -168,14 +168,19 @@ pub fn summary_line(suite: &SuiteView, color: bool) -> String {
     )
 }
 
-/// The allocation sites of each failing benchmark that has them, a few lines each; every name
-/// shown as a log line (no control character, no workflow command).
+/// What held the memory of each failing benchmark: its answer in one line, then its allocation
+/// sites, a few lines each; every name shown as a log line (no control character, no workflow
+/// command).
 fn sites(results: &Results) -> String {
     let mut out = String::new();
     for b in results.benchmarks.iter().filter(|b| !b.status.passes()) {
+        let name = log_cell(&b.name, NAME_CHARS);
+        if let Some(answer) = super::answer::answer(&super::view::BenchmarkView::new(b)) {
+            let line = answer.sentence(|name| log_cell(name, 120));
+            out.push_str(&format!("{name}: {}\n", log_cell(&line, 400)));
+        }
         let Some(a) = &b.attribution else { continue };
         let (rows, grown) = super::sites::rows(a);
-        let name = log_cell(&b.name, NAME_CHARS);
         if !rows.is_empty() {
             let heading = super::sites::heading(a, b.duration_secs, grown);
             out.push_str(&format!("{name}: {}\n", log_cell(&heading, 300)));

@@ -3,6 +3,7 @@
 //! for a report cut to size, keeps what explains the verdict (figures and checks) and leaves out
 //! the chart, the runs and the command.
 
+use crate::report::answer;
 use crate::report::escape::{
     code_block, code_span, comment_html, markdown_prose, shorten, shorten_block,
 };
@@ -35,7 +36,16 @@ pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
         text::status_icon(b.status),
         comment_html(&shorten(b.name, NAME_CHARS)),
     );
+    // The answer first, then what held the memory (sites), then the charts and the rest.
+    if let Some(answer) = answer::answer(b) {
+        out.push_str(&format!(
+            "**What held the memory:** {}.\n",
+            answer.sentence(|name| code_span(name, false))
+        ));
+    }
+    out.push_str(&super::sites::sites(b));
     if form == Form::Compact {
+        out.push('\n');
         out.push_str(&facts(b));
         out.push_str(&checks(b));
         out.push_str("\n*Chart, runs and command left out to fit; see the job summary.*\n");
@@ -43,12 +53,12 @@ pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
         return out;
     }
     if let Some(chart) = mermaid::timeline_for(b) {
+        out.push('\n');
         out.push_str(&chart);
         out.push('\n');
     }
     out.push_str(&facts(b));
     out.push_str(&checks(b));
-    out.push_str(&super::sites::sites(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
         let tags: Vec<String> = b

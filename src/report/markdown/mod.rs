@@ -14,6 +14,7 @@ mod fit;
 mod sites;
 mod table;
 
+use crate::report::answer;
 use crate::report::escape::{code_span, markdown_prose, shorten};
 use crate::report::headline::{self, Inline};
 use crate::report::mermaid;
@@ -62,6 +63,7 @@ fn parts(suite: &SuiteView) -> Parts {
         preamble.push_str(&line);
         preamble.push_str("\n\n");
     }
+    preamble.push_str(&answers(suite));
     Parts {
         preamble,
         table_header: table::header(suite.has_base),
@@ -86,6 +88,39 @@ fn parts(suite: &SuiteView) -> Parts {
         statuses: suite.benchmarks.iter().map(|b| b.status).collect(),
         footer: format!("{}\n", environment_line(suite)),
     }
+}
+
+/// Failing benchmarks shown with their answer in the preamble at most; the rest keep it in their
+/// details.
+const ANSWERS: usize = 5;
+
+/// What held the memory of each failing benchmark, one line each, before anything else: the
+/// answer a reviewer wants first.
+fn answers(suite: &SuiteView) -> String {
+    let answered: Vec<_> = suite
+        .benchmarks
+        .iter()
+        .filter_map(|b| Some((b, answer::answer(b)?)))
+        .collect();
+    if answered.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    for (b, answer) in answered.iter().take(ANSWERS) {
+        out.push_str(&format!(
+            "- {}: {}.\n",
+            code_span(&shorten(b.name, NAME_CHARS), false),
+            answer.sentence(|name| code_span(name, false))
+        ));
+    }
+    if answered.len() > ANSWERS {
+        out.push_str(&format!(
+            "- and {} more: see their details below.\n",
+            answered.len() - ANSWERS
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 /// The machine, the method, the commit, memgate's version and the time, in one small line.

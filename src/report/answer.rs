@@ -1,0 +1,194 @@
+//! The one line that leads a failing benchmark's report: what held the memory at the peak.
+//!
+//! From the allocation sites of the memray re-run when it found any (the site that grew most
+//! against the base, else the one that held the most at the high-water mark); else from the
+//! per-process breakdown at the peak (the group that held the most). Plain parts here; each
+//! format escapes and joins them its own way (file, function and role names are the pull
+//! request's).
+
+use crate::results::{Attribution, Status};
+use crate::units::format_size;
+
+use super::view::BenchmarkView;
+
+/// Characters of a name (function, file, role) shown at most in the answer.
+const NAME_CHARS: usize = 80;
+
+/// What held the memory at the peak, in parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The thing that held it: a function, or a role of processes.
+    pub holder: String,
+    /// Where: `file:line` for a site; none for a role.
+    pub place: Option<String>,
+    /// "×4" for a group of several processes.
+    pub count: Option<u32>,
+    /// "+224.0 MiB" against the base, or "256.0 MiB (82%)".
+    pub amount: String,
+    /// The tool that found it ("memray"), for a site.
+    pub tool: Option<String>,
+}
+
+impl Answer {
+    /// The line without markup: "`forward` in `layers.py:30` holds +224.0 MiB at the peak
+    /// (memray)" with `name` applied to the holder and the place.
+    pub fn sentence(&self, name: impl Fn(&str) -> String) -> String {
+        let mut holder = name(&self.holder);
+        if let Some(count) = self.count {
+            holder.push_str(&format!(" ×{count}"));
+        }
+        let verb = if self.count.is_some() {
+            "hold"
+        } else {
+            "holds"
+        };
+        let mut line = match &self.place {
+            Some(place) => format!("{holder} in {} {verb} {}", name(place), self.amount),
+            None => format!("{holder} {verb} {}", self.amount),
+        };
+        line.push_str(" at the peak");
+        if let Some(tool) = &self.tool {
+            line.push_str(&format!(" ({tool})"));
+        }
+        line
+    }
+}
+
+/// The answer for a benchmark that failed or crashed after measuring something; none for a pass
+/// or a warning, or when nothing says what held the memory.
+pub fn answer(b: &BenchmarkView) -> Option<Answer> {
+    if b.status.passes() || (b.status == Status::Error && !b.measured()) {
+        return None;
+    }
+    b.attribution.and_then(from_sites)
+}
+
+fn cut(text: &str) -> String {
+    super::escape::shorten(text, NAME_CHARS)
+}
+
+/// The site that grew most against the base, else the one that held the most.
+fn from_sites(a: &Attribution) -> Option<Answer> {
+    let tool = Some(cut(&a.tool));
+    if let Some(change) = a.grown.first() {
+        return Some(Answer {
+            holder: cut(&change.function),
+            place: Some(format!("{}:{}", cut(&change.file), change.line)),
+            count: None,
+            amount: format!("+{}", format_size(change.growth_bytes())),
+            tool,
+        });
+    }
+    let site = a.sites.first()?;
+    Some(Answer {
+        holder: cut(&site.function),
+        place: Some(format!("{}:{}", cut(&site.file), site.line)),
+        count: None,
+        amount: format!("{} ({:.0}%)", format_size(site.bytes), site.share * 100.0),
+        tool,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::escape::code_span;
+    use crate::results::{Site, SiteChange};
+    use crate::testing::{self, MIB};
+
+    fn failing() -> crate::results::BenchmarkResult {
+        let run = testing::run(vec![(0.0, MIB), (1.0, 300 * MIB)], 1.0);
+        testing::judged(
+            "b",
+            "python x.py",
+            vec![run],
+            Some(testing::budget(Some(100))),
+        )
+    }
+
+    fn site(function: &str, file: &str, line: u32, mib: u64) -> Site {
+        Site {
+            function: function.into(),
+            file: file.into(),
+            line,
+            bytes: mib * MIB,
+            share: mib as f64 / 300.0,
+        }
+    }
+
+    fn attribution(sites: Vec<Site>, grown: Vec<SiteChange>) -> Attribution {
+        Attribution {
+            tool: "memray".into(),
+            sites,
+            grown,
+            ..Attribution::default()
+        }
+    }
+
+    fn markdown(b: &crate::results::BenchmarkResult) -> Option<String> {
+        answer(&BenchmarkView::new(b)).map(|a| a.sentence(|n| code_span(n, false)))
+    }
+
+    #[test]
+    fn the_site_that_grew_most_against_the_base_is_the_answer() {
+        let mut b = failing();
+        b.attribution = Some(attribution(
+            vec![
+                site("load", "data.py", 3, 250),
+                site("forward", "layers.py", 30, 40),
+            ],
+            vec![SiteChange {
+                function: "forward".into(),
+                file: "layers.py".into(),
+                line: 30,
+                bytes: 40 * MIB,
+                base_bytes: 10 * MIB,
+            }],
+        ));
+        assert_eq!(
+            markdown(&b).unwrap(),
+            "`forward` in `layers.py:30` holds +30.0 MiB at the peak (memray)"
+        );
+    }
+
+    #[test]
+    fn without_a_base_the_largest_site_is_the_answer() {
+        let mut b = failing();
+        b.attribution = Some(attribution(
+            vec![
+                site("load", "data.py", 3, 240),
+                site("forward", "layers.py", 30, 40),
+            ],
+            vec![],
+        ));
+        assert_eq!(
+            markdown(&b).unwrap(),
+            "`load` in `data.py:3` holds 240.0 MiB (80%) at the peak (memray)"
+        );
+    }
+
+    #[test]
+    fn a_pass_or_an_attribution_without_sites_has_no_answer() {
+        let mut b = failing();
+        b.attribution = Some(attribution(vec![], vec![]));
+        assert_eq!(markdown(&b), None);
+        let mut passing =
+            testing::judged("p", "true", vec![testing::run(vec![(0.0, MIB)], 1.0)], None);
+        passing.attribution = Some(attribution(vec![site("f", "a.py", 1, 1)], vec![]));
+        assert_eq!(markdown(&passing), None);
+    }
+
+    #[test]
+    fn names_from_the_pull_request_are_escaped_by_the_format() {
+        let mut b = failing();
+        b.attribution = Some(attribution(
+            vec![site("f`](x) @team\n::error::x", "a|b.py", 1, 200)],
+            vec![],
+        ));
+        let line = markdown(&b).unwrap();
+        assert!(!line.contains('\n'), "{line}");
+        // A backtick inside widens the span, which holds the mention (no mention in code).
+        assert!(line.starts_with("``"), "{line}");
+        assert!(line.find("@team") < line.find("`` in"), "{line}");
+    }
+}
