@@ -7,7 +7,7 @@
 use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    GrowthJudgement, GrowthWindow, Results, RunResult, Status,
+    GrowthJudgement, GrowthWindow, Phase, PhasePeak, Results, RunResult, Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -113,6 +113,8 @@ pub struct BenchmarkView<'r> {
     /// The base's figures, when the base has this benchmark and measured it.
     pub base: Option<&'r BaselineFigures>,
     pub checks: &'r [Check],
+    /// Each marked phase's peak over the runs (none when no run marked a phase).
+    pub phases: &'r [PhasePeak],
     pub runs: &'r [RunResult],
     /// Index in `runs` of the run a timeline shows: the one with the benchmark's peak.
     pub head_run: Option<usize>,
@@ -150,10 +152,18 @@ impl<'r> BenchmarkView<'r> {
             comparison: b.comparison,
             base: b.baseline.as_ref(),
             checks: &b.checks,
+            phases: &b.phases,
             runs: &b.runs,
             head_run: head_run(b),
             notes: run_notes(&b.runs),
         }
+    }
+
+    /// The phases of the run a timeline shows (none when it marked none).
+    pub fn head_phases(&self) -> &'r [Phase] {
+        self.head_run
+            .and_then(|i| self.runs.get(i))
+            .map_or(&[], |run| run.phases.as_slice())
     }
 
     /// Whether it ran at all: a benchmark that never ran has no figures, not figures of zero.

@@ -13,7 +13,10 @@ use std::mem::size_of;
 
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
-use super::{BenchmarkResult, Check, Results, RunResult, STORED_TIMELINE_POINTS};
+use super::{
+    BenchmarkResult, Check, MAX_PHASES, Phase, PhaseBudget, PhasePeak, Results, RunResult,
+    STORED_TIMELINE_POINTS,
+};
 
 /// Benchmarks in one file.
 pub const MAX_BENCHMARKS: usize = 10_000;
@@ -106,7 +109,9 @@ impl Weight for String {
 
 impl Weight for Check {
     fn weight(&self) -> usize {
-        size_of::<Self>() + self.detail.as_ref().map_or(0, |d| block(d.len()))
+        size_of::<Self>()
+            + self.detail.as_ref().map_or(0, |d| block(d.len()))
+            + self.phase.as_ref().map_or(0, |p| block(p.len()))
     }
 }
 
@@ -117,6 +122,24 @@ impl Weight for RunResult {
                 .uncertainty
                 .as_ref()
                 .map_or(0, |u| block(u.reason.len()))
+    }
+}
+
+impl Weight for Phase {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
+    }
+}
+
+impl Weight for PhasePeak {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
+    }
+}
+
+impl Weight for PhaseBudget {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
     }
 }
 
@@ -201,6 +224,9 @@ capped! {
     notes: MAX_NOTES, "notes";
     tags: MAX_TAGS, "tags";
     checks: MAX_CHECKS, "checks";
+    phases: MAX_PHASES, "phases";
+    phase_peaks: MAX_PHASES, "phase peaks";
+    phase_budgets: MAX_PHASES, "phase budgets";
 }
 
 /// Checks the numbers of results just read; the error names the field by its path in the file
@@ -250,7 +276,26 @@ fn check_benchmark(b: &BenchmarkResult) -> Result<(), String> {
 fn check_run(run: &RunResult) -> Result<(), String> {
     duration(".duration_secs", run.duration_secs)?;
     finite(".growth_bytes_per_sec", run.growth_bytes_per_sec)?;
-    check_timeline(".timeline", &run.timeline)
+    check_timeline(".timeline", &run.timeline)?;
+    check_phases(&run.phases)
+}
+
+/// A run's phases are spans of it, in time order, each ending after it starts.
+fn check_phases(phases: &[Phase]) -> Result<(), String> {
+    let mut last = 0.0;
+    for (n, phase) in phases.iter().enumerate() {
+        duration(&format!(".phases[{n}].start_secs"), phase.start_secs)?;
+        duration(&format!(".phases[{n}].end_secs"), phase.end_secs)?;
+        if phase.start_secs < last || phase.end_secs < phase.start_secs {
+            return Err(format!(
+                ".phases[{n}] runs from {} s to {} s; phases are in time order and end after they start",
+                number(phase.start_secs),
+                number(phase.end_secs)
+            ));
+        }
+        last = phase.end_secs;
+    }
+    Ok(())
 }
 
 /// A timeline's times are durations since the start, in order.

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::phase::Phase;
+
 /// The method a measurement used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -70,6 +72,14 @@ pub struct RunResult {
         deserialize_with = "super::limits::notes"
     )]
     pub notes: Vec<String>,
+    /// The phases the command marked (`MEMGATE_PHASE_FD`), in time order; none when it marked
+    /// none.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::limits::phases"
+    )]
+    pub phases: Vec<Phase>,
     /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
     #[serde(deserialize_with = "super::limits::timeline")]
     pub timeline: Vec<(f64, u64)>,

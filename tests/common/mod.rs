@@ -24,6 +24,15 @@ pub fn python() -> &'static str {
     })
 }
 
+/// The path of `tests/workloads/NAME`, as an argument.
+pub fn workload(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/workloads")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A shell command that holds `mib` MiB of touched memory for `secs` seconds.
 pub fn hold(mib: u64, secs: f64) -> String {
     format!(
@@ -92,11 +101,9 @@ pub fn python_with_packages() -> &'static str {
     PYTHON.get_or_init(|| {
         let requirements = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python-requirements.txt");
         let text = std::fs::read(requirements).expect("tests/python-requirements.txt");
-        let key = text
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-            });
+        let key = text.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
         let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
         std::fs::create_dir_all(root).unwrap();
         let venv = root.join(format!("python-{key:016x}"));
@@ -115,7 +122,14 @@ pub fn python_with_packages() -> &'static str {
                 .expect("python3 -m venv");
             assert!(made.success(), "python3 -m venv {} failed", venv.display());
             let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
                 .arg(requirements)
                 .status()
                 .expect("pip install");
