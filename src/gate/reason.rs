@@ -50,7 +50,7 @@ pub fn failure(check: &Check) -> String {
     let subject = check.subject(backticked);
     if let (Some(phase), Some(detail), false) = (&check.phase, &check.detail, check.judged) {
         // A budgeted phase that never started: what went missing.
-        return format!("phase `{phase}` {detail}");
+        return format!("phase `{phase}` never started: {detail}");
     }
     match (check.kind, check.base) {
         (CheckKind::Regression, Some(base)) => format!(

@@ -135,10 +135,7 @@ fn phase_check(peaks: &[PhasePeak], limit: &PhaseBudget, warn_at: f64) -> Check 
             ok: false,
             warn: false,
             judged: false,
-            detail: Some(format!(
-                "never started: no run wrote `memgate:phase {}`",
-                limit.name
-            )),
+            detail: Some(format!("no run wrote `memgate:phase {}`", limit.name)),
             ..check(0)
         },
     }

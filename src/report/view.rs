@@ -7,7 +7,7 @@
 use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    GrowthJudgement, GrowthWindow, Phase, PhasePeak, Results, RunResult, Status,
+    GrowthJudgement, GrowthWindow, Phase, PhaseBudget, PhasePeak, Results, RunResult, Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -102,6 +102,8 @@ pub struct BenchmarkView<'r> {
     pub peak_spread_bytes: Option<(u64, u64)>,
     pub peak_budget: Option<u64>,
     pub steady_budget: Option<u64>,
+    /// Limits on the peak of named phases.
+    pub phase_budgets: &'r [PhaseBudget],
     /// What the growth figure means (`None` in files from before growth was judged).
     pub growth: Option<GrowthJudgement>,
     /// The window steady state and growth were read over (the default one in older files).
@@ -146,6 +148,7 @@ impl<'r> BenchmarkView<'r> {
             peak_spread_bytes: b.peak_spread_bytes,
             peak_budget: budget.and_then(|budget| budget.peak_bytes),
             steady_budget: budget.and_then(|budget| budget.steady_bytes),
+            phase_budgets: budget.map_or(&[], |budget| budget.phases.as_slice()),
             growth: b.growth_judgement,
             window: b.growth_window.unwrap_or_default(),
             budget_share: largest_use(b.checks.iter()),
