@@ -35,10 +35,16 @@ fn memgate() -> Command {
 /// `memgate run --json` of `python WORKLOAD ARGS…`: exit code, stdout and stderr, and the one
 /// benchmark.
 fn run(script: &str, args: &[&str]) -> (i32, String, Value) {
+    run_with(&[], script, args)
+}
+
+/// [`run`] with `options` for `memgate run` (`--method sampled`).
+fn run_with(options: &[&str], script: &str, args: &[&str]) -> (i32, String, Value) {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("run.json");
     let out = memgate()
         .arg("run")
+        .args(options)
         .arg("--json")
         .arg(&json)
         .arg("--")
@@ -79,7 +85,19 @@ fn tolerance_mib(truth_mib: f64) -> f64 {
 
 #[test]
 fn each_phase_has_the_peak_it_allocates() {
-    let (code, stdout, benchmark) = run("phases.py", &["0.6", "load=200", "train=100", "eval=50"]);
+    assert_known_phase_peaks(&[]);
+}
+
+/// The same with the sampled method (no cgroup): phase peaks come from the samples on every
+/// path.
+#[test]
+fn each_phase_has_the_peak_it_allocates_when_sampled() {
+    assert_known_phase_peaks(&["--method", "sampled"]);
+}
+
+fn assert_known_phase_peaks(options: &[&str]) {
+    let args = ["0.6", "load=200", "train=100", "eval=50"];
+    let (code, stdout, benchmark) = run_with(options, "phases.py", &args);
     assert_eq!(code, 0, "{stdout}");
     let got = phases(&benchmark);
     let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
@@ -245,10 +263,17 @@ fn a_hostile_writer_is_capped_noted_and_escaped() {
 
 /// A memgate.yml with one benchmark marking load (200 MiB) and train (100 MiB), and `budget`.
 fn budgeted(budget: &str) -> Project {
+    phased(&["load=200", "train=100"], budget)
+}
+
+/// A memgate.yml with one benchmark marking `phases` (`NAME=MiB`), and `budget`.
+fn phased(phases: &[&str], budget: &str) -> Project {
+    let phases: Vec<String> = phases.iter().map(|p| format!("{p:?}")).collect();
     Project::new(&format!(
-        "version: 1\ndefaults: {{ runs: 1 }}\nbenchmarks:\n  - name: phased\n    argv: [{}, {}, \"0.4\", load=200, train=100]\n    budget:\n{budget}",
+        "version: 1\ndefaults: {{ runs: 1 }}\nbenchmarks:\n  - name: phased\n    argv: [{}, {}, \"0.4\", {}]\n    budget:\n{budget}",
         python(),
-        workload("phases.py")
+        workload("phases.py"),
+        phases.join(", ")
     ))
 }
 
@@ -291,6 +316,37 @@ fn a_phase_over_its_budget_fails_the_gate_with_a_reason() {
     );
     let junit = std::fs::read_to_string(project.path("junit.xml")).unwrap();
     assert!(junit.contains("phase `load` peak"), "{junit}");
+}
+
+#[test]
+fn a_failed_phase_budget_is_annotated_at_its_line_with_its_name_escaped() {
+    let project = phased(
+        &["::error::x=200", "train=100"],
+        "      phases:\n        train: 300MiB\n        \"::error::x\": 100MiB\n",
+    );
+    let out = memgate()
+        .current_dir(project.dir.path())
+        .args(["check", "--github", "--no-comment"])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let annotation = "::error file=memgate.yml,line=9,title=memgate%3A phased fail \
+                      (phase `%3A%3Aerror%3A%3Ax` peak budget)::phase `::error::x` peak ";
+    assert!(
+        stdout.lines().any(|l| l.starts_with(annotation)),
+        "{annotation} in {stdout}"
+    );
+    // The name is never a workflow command of its own.
+    let commands: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert!(
+        commands.iter().all(|l| l.starts_with("::error file=")
+            || l.starts_with("::group::")
+            || l.starts_with("::endgroup::")),
+        "{commands:?}"
+    );
 }
 
 #[test]

@@ -390,6 +390,46 @@ mod tests {
         assert!(serde_json::from_str::<Results>(&json).is_ok());
     }
 
+    /// A results file with `phases` on its one benchmark's one run.
+    fn with_phases(phases: serde_json::Value) -> serde_json::Value {
+        let run = RunResult {
+            phases: vec![],
+            ..testing::run(vec![(0.0, 1), (1.0, 2)], 1.0)
+        };
+        let b = testing::judged("b", "true", vec![run], None);
+        let results = testing::results(testing::environment(Method::CgroupV2), vec![b]);
+        let mut json = serde_json::to_value(&results).unwrap();
+        json["benchmarks"][0]["runs"][0]["phases"] = phases;
+        json
+    }
+
+    #[test]
+    fn phases_read_from_a_file_are_capped_cleaned_and_in_order() {
+        let phase = |name: &str, start: f64, end: f64| serde_json::json!({"name": name, "start_secs": start, "end_secs": end, "peak_bytes": 1});
+        let many: Vec<_> = (0..=MAX_PHASES)
+            .map(|i| phase("p", i as f64, i as f64))
+            .collect();
+        let err = serde_json::from_value::<Results>(with_phases(many.into())).unwrap_err();
+        assert!(err.to_string().contains("more than 100 phases"), "{err}");
+
+        let hostile = "\u{1b}]0;x\u{7}::error::y".to_string() + &"z".repeat(10_000);
+        let read: Results =
+            serde_json::from_value(with_phases(vec![phase(&hostile, 0.0, 1.0)].into())).unwrap();
+        let name = &read.benchmarks[0].runs[0].phases[0].name;
+        assert!(
+            name.starts_with("?]0;x?::error::y") && name.chars().count() == 64,
+            "{name}"
+        );
+
+        let backwards = with_phases(vec![phase("a", 2.0, 3.0), phase("b", 1.0, 4.0)].into());
+        let read: Results = serde_json::from_value(backwards).unwrap();
+        let err = check(&read).unwrap_err();
+        assert!(
+            err.starts_with("benchmarks[0].runs[0].phases[1] runs from 1 s"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn numbers_read_as_written() {
         assert_eq!(number(1e300), "1e300");
