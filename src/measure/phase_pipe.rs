@@ -226,6 +226,25 @@ mod tests {
         assert_eq!(reader.dropped().not_markers, 1);
     }
 
+    /// What an unused pipe costs the sampler per tick: one read(2) that finds nothing. Printed
+    /// (`--no-capture`) for docs/phases.md; held to 20 µs, far above the ~1 µs it takes, so that
+    /// only a blocking or busy read would fail it.
+    #[test]
+    fn an_unused_pipe_costs_one_empty_read_per_tick() {
+        let pipe = PhasePipe::new().unwrap();
+        let _write_end = pipe.write.try_clone().unwrap(); // a writer that never writes
+        let mut reader = pipe.into_reader();
+        let polls = 20_000;
+        let started = std::time::Instant::now();
+        for _ in 0..polls {
+            assert!(reader.poll().is_empty());
+        }
+        let each = started.elapsed() / polls;
+        println!("an empty poll of the phase pipe: {each:?}");
+        assert!(each < std::time::Duration::from_micros(20), "{each:?}");
+        assert!(reader.buffer.capacity() <= READ_CHUNK);
+    }
+
     #[test]
     fn a_flood_is_read_a_bounded_amount_per_tick() {
         let pipe = PhasePipe::new().unwrap();
