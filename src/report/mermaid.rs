@@ -109,8 +109,8 @@ pub fn summary_for(suite: &SuiteView) -> Option<String> {
     Some(out)
 }
 
-/// The timeline of one benchmark: head (the run with the peak) and base over time, and the peak
-/// budget as a flat line. A fenced block, or `None` when there is no timeline.
+/// The timeline of one benchmark: head (the run with the peak) and base over time, the peak
+/// budget as a flat line, and the head run's phases as bars of their peaks. A fenced block, or `None` when there is no timeline.
 pub fn timeline(b: &BenchmarkResult) -> Option<String> {
     timeline_for(&BenchmarkView::new(b))
 }
@@ -130,34 +130,9 @@ pub fn timeline_for(b: &BenchmarkView) -> Option<String> {
         .fold(0.0f64, f64::max);
     let end = if end > 0.0 { end } else { 1.0 };
     let points = head.len().max(base.len()).clamp(2, MAX_POINTS);
-    let budget = b.peak_budget;
 
-    let mut series: Vec<(&str, &str, Vec<u64>)> = Vec::new();
-    // xychart-beta draws no bands: the phases are grey bars behind the lines, each as high as
-    // its phase's peak, and the title names them with their times.
+    let series = timeline_series(b, head, base, end, points);
     let phases = b.head_phases();
-    if !phases.is_empty() {
-        series.push(("phase peaks", GREY, phase_steps(phases, end, points)));
-    }
-    if !head.is_empty() {
-        let mut line = on_grid(head, end, points);
-        // A cgroup knows the exact peak even between two samples: the line reaches it where the
-        // samples are highest, so that the chart's peak is the reported one.
-        let run_peak = b.head().map_or(0, |run| run.peak_bytes);
-        if let Some(highest) = line.iter_mut().max_by_key(|v| **v)
-            && *highest < run_peak
-        {
-            *highest = run_peak;
-        }
-        series.push(("head", BLUE, line));
-    }
-    if !base.is_empty() {
-        series.push(("base", ORANGE, on_grid(base, end, points)));
-    }
-    if let Some(budget) = budget {
-        // A series spans the whole axis whatever its length: two points make the flat line.
-        series.push(("budget", VERMILLION, vec![budget; 2]));
-    }
     let colour_name = |colour: &str| match colour {
         BLUE => "blue",
         ORANGE => "orange",
@@ -234,6 +209,43 @@ fn phase_starts(phases: &[Phase]) -> String {
         parts.push(format!("{} more", phases.len() - TITLE_PHASES));
     }
     parts.join(", ")
+}
+
+/// The series of a timeline, in drawing order: the phases' peaks as bars behind the lines
+/// (xychart-beta draws no bands), head, base, and the peak budget as a flat line.
+fn timeline_series(
+    b: &BenchmarkView,
+    head: &[(f64, u64)],
+    base: &[(f64, u64)],
+    end: f64,
+    points: usize,
+) -> Vec<(&'static str, &'static str, Vec<u64>)> {
+    let mut series: Vec<(&str, &str, Vec<u64>)> = Vec::new();
+    // Each bar as high as its phase's peak; the x axis's title names where the phases start.
+    let phases = b.head_phases();
+    if !phases.is_empty() {
+        series.push(("phase peaks", GREY, phase_steps(phases, end, points)));
+    }
+    if !head.is_empty() {
+        let mut line = on_grid(head, end, points);
+        // A cgroup knows the exact peak even between two samples: the line reaches it where the
+        // samples are highest, so that the chart's peak is the reported one.
+        let run_peak = b.head().map_or(0, |run| run.peak_bytes);
+        if let Some(highest) = line.iter_mut().max_by_key(|v| **v)
+            && *highest < run_peak
+        {
+            *highest = run_peak;
+        }
+        series.push(("head", BLUE, line));
+    }
+    if !base.is_empty() {
+        series.push(("base", ORANGE, on_grid(base, end, points)));
+    }
+    if let Some(budget) = b.peak_budget {
+        // A series spans the whole axis whatever its length: two points make the flat line.
+        series.push(("budget", VERMILLION, vec![budget; 2]));
+    }
+    series
 }
 
 fn header(palette: &[&str]) -> String {

@@ -43,13 +43,6 @@ pub struct BenchmarkResult {
     /// Lowest and highest peak over the runs: how much the runs agree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_spread_bytes: Option<(u64, u64)>,
-    /// The peak of each phase the runs marked, the highest over the runs.
-    #[serde(
-        default,
-        skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "limits::phase_peaks"
-    )]
-    pub phases: Vec<PhasePeak>,
     #[serde(deserialize_with = "limits::runs")]
     pub runs: Vec<RunResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +66,13 @@ pub struct BenchmarkResult {
     /// captured: why it crashed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stderr_tail: Option<String>,
+    /// The peak of each phase the runs marked, the highest over the runs.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::phase_peaks"
+    )]
+    pub phases: Vec<PhasePeak>,
 }
 
 /// What a result is about, from memgate.yml: the benchmark's name, command line and tags, the line

@@ -72,17 +72,18 @@ pub struct RunResult {
         deserialize_with = "super::limits::notes"
     )]
     pub notes: Vec<String>,
+    /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
+    #[serde(deserialize_with = "super::limits::timeline")]
+    pub timeline: Vec<(f64, u64)>,
     /// The phases the command marked (`MEMGATE_PHASE_FD`), in time order; none when it marked
-    /// none.
+    /// none. Last, so that a run written as an array (which serde reads too) without it still
+    /// reads.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "super::limits::phases"
     )]
     pub phases: Vec<Phase>,
-    /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
-    #[serde(deserialize_with = "super::limits::timeline")]
-    pub timeline: Vec<(f64, u64)>,
 }
 
 impl RunResult {

@@ -183,19 +183,7 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
             },
         ));
     }
-    let mut budgets = Vec::new();
-    for (bytes, color, name) in [
-        (b.steady_budget, style::STEADY_BUDGET, "steady budget"),
-        (b.peak_budget, style::BUDGET, "budget"),
-    ] {
-        if let Some(bytes) = bytes {
-            budgets.push((unit.of(bytes as f64), color));
-            legend.push(LegendItem::new(
-                Swatch::Dashed(color),
-                format!("{name} {}", format_size(bytes)),
-            ));
-        }
-    }
+    let budgets = budget_lines(b, unit, &mut legend);
     let base = (!lines.base.is_empty()).then(|| points(&lines.base, unit));
     if base.is_some() {
         let base_peak = b.base.map_or(0, |base| base.peak_bytes);
@@ -229,6 +217,28 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
         phases,
         legend,
     }
+}
+
+/// The steady and peak budgets as lines across the axis, each named in the legend.
+fn budget_lines(
+    b: &BenchmarkView,
+    unit: SizeUnit,
+    legend: &mut Vec<LegendItem>,
+) -> Vec<(f64, RGBColor)> {
+    let mut budgets = Vec::new();
+    for (bytes, color, name) in [
+        (b.steady_budget, style::STEADY_BUDGET, "steady budget"),
+        (b.peak_budget, style::BUDGET, "budget"),
+    ] {
+        if let Some(bytes) = bytes {
+            budgets.push((unit.of(bytes as f64), color));
+            legend.push(LegendItem::new(
+                Swatch::Dashed(color),
+                format!("{name} {}", format_size(bytes)),
+            ));
+        }
+    }
+    budgets
 }
 
 /// The bands of the head run's phases, each labelled with its name and peak.
