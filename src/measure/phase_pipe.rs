@@ -32,13 +32,7 @@ pub struct PhasePipe {
 
 impl PhasePipe {
     pub fn new() -> io::Result<Self> {
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: pipe2(2) writes two descriptors into `fds`.
-        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: both descriptors were just made and are owned by nothing else.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let (read, write) = cloexec_pipe()?;
         let (read, write) = (above_stdio(read)?, high(write)?);
         // A flood is drained at most 1 MiB per tick: a pipe that holds as much lets a writer
         // that outpaces memgate go on at that pace (where the system allows it; else 64 KiB).
@@ -92,6 +86,31 @@ impl PhasePipe {
             buffer: Vec::new(),
         }
     }
+}
+
+/// A pipe whose two ends are close-on-exec from the start (Linux: `pipe2`, atomic; elsewhere the
+/// flag is set right after, as std does where there is no `pipe2`).
+fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as libc::c_int; 2];
+    #[cfg(target_os = "linux")]
+    // SAFETY: pipe2(2) writes two descriptors into `fds`.
+    let made = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    #[cfg(not(target_os = "linux"))]
+    // SAFETY: pipe(2) writes two descriptors into `fds`.
+    let made = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    if made != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just made and are owned by nothing else.
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    #[cfg(not(target_os = "linux"))]
+    for fd in [&ends.0, &ends.1] {
+        // SAFETY: fcntl(2) on a descriptor just made.
+        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(ends)
 }
 
 /// The lowest number the write end takes where it can. A process that gets `MEMGATE_PHASE_FD`
