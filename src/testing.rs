@@ -40,6 +40,7 @@ pub fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
         samples: timeline.len() as u64,
         uncertainty: None,
         notes: vec![],
+        phases: vec![],
         timeline,
     }
 }
@@ -52,6 +53,7 @@ pub fn budget(peak_mib: Option<u64>) -> BudgetFigures {
         growth_bytes_per_sec: Some(2.0 * MIB as f64),
         warn_at: 0.9,
         include_file: false,
+        phases: vec![],
     }
 }
 

@@ -219,6 +219,7 @@ fn valid_full_config_resolves_field_by_field() {
             growth: Some(2.0 * MIB as f64),
             warn_at: 0.9,
             include_file: false,
+            phases: vec![],
         }
     );
     assert_eq!(
@@ -237,6 +238,7 @@ fn valid_full_config_resolves_field_by_field() {
             peak: Some(28),
             steady: Some(29),
             growth: Some(12),
+            phases: vec![],
         }
     );
 
@@ -272,6 +274,7 @@ fn valid_full_config_resolves_field_by_field() {
             growth: Some(512.0 * 1024.0),
             warn_at: 0.8,
             include_file: true,
+            phases: vec![],
         }
     );
     assert_eq!(
@@ -290,6 +293,7 @@ fn valid_full_config_resolves_field_by_field() {
             peak: Some(39),
             steady: None,
             growth: Some(40),
+            phases: vec![],
         }
     );
 }

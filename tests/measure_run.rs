@@ -18,7 +18,7 @@
 #![cfg(target_os = "linux")]
 
 mod common;
-use common::python;
+use common::{python, workload};
 
 use std::fs;
 use std::os::unix::process::CommandExt;
@@ -44,14 +44,6 @@ const PER_SPAWNED_INTERPRETER_MIB: f64 = 8.7;
 
 fn memgate_bin() -> &'static str {
     env!("CARGO_BIN_EXE_memgate")
-}
-
-fn workload(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/workloads")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// `python WORKLOAD ARGS…` as an argv.

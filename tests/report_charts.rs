@@ -120,6 +120,48 @@ fn hostile_names_are_escaped_in_svg() {
 }
 
 #[test]
+fn phases_are_bands_labelled_in_the_timeline_and_named_under_the_mermaid_chart() {
+    let results = fixture::phased();
+    let phased = &results.benchmarks[0];
+    assert_eq!(png_size(&chart::timeline_png(phased)), TIMELINE_SIZE);
+    let texts = svg_texts(&chart::timeline_svg(phased));
+    for label in [
+        "load 210.0 MiB",
+        "train 110.0 MiB",
+        "eval 60.0 MiB",
+        "phase budgets",
+    ] {
+        assert!(texts.iter().any(|t| t == label), "{label} in {texts:?}");
+    }
+    let block = mermaid::timeline(phased).unwrap();
+    assert!(
+        block
+            .contains("x-axis \"seconds - phases from: load 1.0, train 3.0, eval 5.0\" 0 --> 6.00"),
+        "{block}"
+    );
+    // Each grid point's bar is its phase's peak: none before the first marker.
+    let bars = block.lines().find(|l| l.starts_with("  bar [")).unwrap();
+    assert!(bars.starts_with("  bar [0, "), "{bars}");
+    assert!(bars.contains(" 210, ") && bars.ends_with(" 60]"), "{bars}");
+
+    // Hostile names: well-formed SVG with the names as text, and a Mermaid block whose strings
+    // hold none of the characters that would end them.
+    let hostile = &results.benchmarks[1];
+    let svg = chart::timeline_svg(hostile);
+    let texts = svg_texts(&svg);
+    assert!(
+        texts.iter().any(|t| t.starts_with("@octocat <b>x</b>")),
+        "{texts:?}"
+    );
+    assert!(!svg.contains("<b>"));
+    let block = mermaid::timeline(hostile).unwrap();
+    let x_axis = block.lines().find(|l| l.starts_with("  x-axis")).unwrap();
+    assert_eq!(x_axis.matches('"').count(), 2, "{x_axis}");
+    assert!(!x_axis.contains(['`', '<', ';', '[', '{', '#']), "{x_axis}");
+    assert!(!x_axis.contains("%%"), "{x_axis}");
+}
+
+#[test]
 fn charts_are_the_same_bytes_for_the_same_results() {
     let results = fixture::with_base();
     let first = chart::render_all(&results);

@@ -57,6 +57,16 @@ fn hostile_names() {
 }
 
 #[test]
+fn phases() {
+    let text = render(&fixture::phased());
+    // Phase names from the code under test: in code spans (no mention, HTML, table cell or
+    // workflow command), never at a line's start.
+    assert!(!text.lines().any(|l| l.starts_with("::")));
+    assert!(text.contains("`` @octocat <b>x</b> | `y` ``"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
 fn huge_suite_is_cut_to_size_and_says_where_the_rest_is() {
     let results = fixture::huge();
     let text = render(&results);

@@ -57,6 +57,9 @@ pub fn execute(args: RunArgs) -> CommandResult {
     })
 }
 
+/// Phases listed by `memgate run` at most.
+const PHASES_SHOWN: usize = 20;
+
 /// The figures of one run, as printed by `memgate run`; the command line shown escaped (its
 /// arguments may come from a workflow input).
 pub fn render(
@@ -100,6 +103,22 @@ pub fn render(
         measurement.method.to_string(),
         m.samples
     ));
+    // Phase names come from the command: escaped onto their line, cut.
+    for phase in m.phases.iter().take(PHASES_SHOWN) {
+        out.push_str(&format!(
+            "  phase      {:>12}   {} ({:.2}–{:.2} s)\n",
+            format_size(phase.peak_bytes),
+            escape::log_cell(&phase.name, 64),
+            phase.start_secs,
+            phase.end_secs
+        ));
+    }
+    if m.phases.len() > PHASES_SHOWN {
+        out.push_str(&format!(
+            "  phase      and {} more (see --json)\n",
+            m.phases.len() - PHASES_SHOWN
+        ));
+    }
     if let Some(u) = &m.uncertainty {
         out.push_str(&format!(
             "  uncertain: peak between {} and {}: {}\n",

@@ -226,6 +226,8 @@ pub struct Budget {
     /// Whether budgets count file-backed pages (page cache, mmap'd files) as well as anonymous and
     /// shared memory.
     pub include_file: bool,
+    /// Limits on the peak of named phases (bytes), in the file's order (`defaults`' first).
+    pub phases: Vec<(String, u64)>,
 }
 
 impl Default for Budget {
@@ -236,16 +238,19 @@ impl Default for Budget {
             growth: None,
             warn_at: DEFAULT_WARN_AT,
             include_file: false,
+            phases: Vec::new(),
         }
     }
 }
 
 /// Lines (1-based) of the budget figures in the file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BudgetLines {
     pub peak: Option<usize>,
     pub steady: Option<usize>,
     pub growth: Option<usize>,
+    /// Each phase budget's line.
+    pub phases: Vec<(String, usize)>,
 }
 
 /// Thresholds against the baseline.

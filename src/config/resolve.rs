@@ -29,6 +29,7 @@ pub(crate) fn benchmark(
     let peak = pick(b.peak, d.peak);
     let steady = pick(b.steady, d.steady);
     let growth = b.growth.or(d.growth);
+    let phases = merge_phases(d.phases.as_deref(), b.phases.as_deref());
     let (r, dr) = (&own.regression, &defaults.regression);
     ResolvedBenchmark {
         name: raw.name,
@@ -62,6 +63,7 @@ pub(crate) fn benchmark(
             growth: growth.map(|l| l.value),
             warn_at: b.warn_at.or(d.warn_at).unwrap_or(DEFAULT_WARN_AT),
             include_file: b.include_file.or(d.include_file).unwrap_or(false),
+            phases: phases.iter().map(|(n, l)| (n.clone(), l.value)).collect(),
         },
         regression: Regression {
             peak: r.peak.or(dr.peak).unwrap_or(DEFAULT_REGRESSION_PEAK),
@@ -74,9 +76,29 @@ pub(crate) fn benchmark(
             peak: peak.and_then(|l| l.line),
             steady: steady.and_then(|l| l.line),
             growth: growth.and_then(|l| l.line),
+            phases: phases
+                .iter()
+                .filter_map(|(n, l)| Some((n.clone(), l.line?)))
+                .collect(),
         },
         attribution: own.attribution.or(defaults.attribution).unwrap_or_default(),
     }
+}
+
+/// `defaults`' phase budgets and the benchmark's, name by name: the benchmark's limit wins, in
+/// the place of the default's; its other phases follow.
+fn merge_phases(
+    defaults: Option<&[(String, Lined<u64>)]>,
+    own: Option<&[(String, Lined<u64>)]>,
+) -> Vec<(String, Lined<u64>)> {
+    let mut merged: Vec<(String, Lined<u64>)> = defaults.unwrap_or_default().to_vec();
+    for (name, limit) in own.unwrap_or_default() {
+        match merged.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = *limit,
+            None => merged.push((name.clone(), *limit)),
+        }
+    }
+    merged
 }
 
 /// Drops `.` components (`/repo/./bench` → `/repo/bench`); `..` stays, as symlinks make it

@@ -255,6 +255,13 @@ fn budget_section() -> Value {
             "include_file": {
                 "description": "Whether budgets count file-backed pages (page cache, mmap'd files) too, not only anonymous and shared memory. Default: false.",
                 "type": "boolean"
+            },
+            "phases": {
+                "description": "Limits on the peak of named phases, such as `{load: 300MiB}`: a phase starts when the benchmark writes `memgate:phase NAME` to the file descriptor in `MEMGATE_PHASE_FD` (docs/phases.md). A budgeted phase that no run marks fails. Merged with `defaults` name by name.",
+                "type": "object",
+                "maxProperties": 100,
+                "propertyNames": { "minLength": 1, "maxLength": 64, "pattern": "^\\S(.*\\S)?$" },
+                "additionalProperties": { "$ref": "#/definitions/size" }
             }
         }),
     )

@@ -113,6 +113,7 @@ benchmarks:
             growth: Some(2.0 * MIB as f64),
             warn_at: 0.8,
             include_file: true,
+            phases: Vec::new(),
         }
     );
     assert_eq!(
@@ -131,6 +132,7 @@ benchmarks:
             peak: Some(9),
             steady: Some(21),
             growth: Some(10),
+            phases: Vec::new(),
         }
     );
 
@@ -189,6 +191,76 @@ benchmarks:
     assert_eq!(b.steady, Some(60 * MIB));
     // The merged figure's line is where it is written: the anchor.
     assert_eq!(config.benchmarks[1].budget_lines.peak, Some(5));
+}
+
+#[test]
+fn phase_budgets_merge_with_defaults_name_by_name_and_keep_their_lines() {
+    let config = ok("\
+defaults:
+  budget:
+    phases: { load: 300MiB, eval: 50MiB }
+benchmarks:
+  - name: a
+    run: x
+    budget:
+      phases:
+        load: 400MiB
+        train: 1GiB
+  - name: b
+    run: y
+");
+    let a = &config.benchmarks[0];
+    assert_eq!(
+        a.budget.phases,
+        [
+            ("load".to_string(), 400 * MIB),
+            ("eval".to_string(), 50 * MIB),
+            ("train".to_string(), 1024 * MIB)
+        ]
+    );
+    assert_eq!(
+        a.budget_lines.phases,
+        [
+            ("load".to_string(), 9),
+            ("eval".to_string(), 3),
+            ("train".to_string(), 10)
+        ]
+    );
+    assert_eq!(config.benchmarks[1].budget.phases.len(), 2);
+}
+
+#[test]
+fn bad_phase_budgets_are_reported_each_at_its_place() {
+    let errors = errors(
+        "\
+benchmarks:
+  - name: a
+    run: x
+    budget:
+      phases:
+        \"a\\tb\": 1MiB
+        ok: 1MiB
+        ok: 2MiB
+        big: 0B
+        list: [1]
+        \"\": 1MiB
+      phases_x: 1
+",
+    );
+    let expected = [
+        "6:9: `a\\tb` is not a phase name a marker can give",
+        "8:9: duplicate phase `ok` in `budget.phases`; the first is at line 7",
+        "9:14: `budget.phases.big` is 0",
+        "10:15: expected a size",
+        "11:9: `` is not a phase name",
+        "12:7: unknown key `phases_x` in budget — did you mean `phases`?",
+    ];
+    for want in expected {
+        assert!(
+            errors.iter().any(|e| e.starts_with(want)),
+            "{want} in {errors:#?}"
+        );
+    }
 }
 
 #[test]
@@ -278,7 +350,7 @@ github: { comment: sometimes }
         vec![
             "1:10: unsupported version 3; this memgate reads version 1 (a newer memgate may read this file)",
             "5:11: `runs` must be at least 1, found 0",
-            "6:15: unknown key `peek` in budget — did you mean `peak`? (known keys: peak, steady, growth, warn_at, include_file)",
+            "6:15: unknown key `peek` in budget — did you mean `peak`? (known keys: peak, steady, growth, warn_at, include_file, phases)",
             "6:35: invalid size `12 parsecs` for `budget.steady`: unknown unit `parsecs` (valid units: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)",
             "7:11: duplicate benchmark name `a`; the first is at line 3",
             "9:20: unknown comment policy `sometimes` for `github.comment` (expected always, on-change, on-failure or never)",

@@ -1,7 +1,7 @@
 //! The one-line reason of a verdict: every failed check, most telling first, or every warning.
 
 use crate::gate::verdict::{budget_use, format_figure, format_percent_change};
-use crate::results::{Check, CheckKind, Status};
+use crate::results::{Check, CheckKind, Status, backticked};
 
 /// The status the checks give and its reason: `fail` with every failed check, regressions
 /// against the base first (the change a pull request made is what its author can act on), then
@@ -47,17 +47,20 @@ fn overshoot(check: &Check) -> f64 {
 /// limit +10%)".
 pub fn failure(check: &Check) -> String {
     let actual = format_figure(check.metric, check.actual);
+    let subject = check.subject(backticked);
+    if let (Some(phase), Some(detail), false) = (&check.phase, &check.detail, check.judged) {
+        // A budgeted phase that never started: what went missing.
+        return format!("phase `{phase}` never started: {detail}");
+    }
     match (check.kind, check.base) {
         (CheckKind::Regression, Some(base)) => format!(
-            "{} {actual} vs base {} ({}, limit {})",
-            check.metric.as_str(),
+            "{subject} {actual} vs base {} ({}, limit {})",
             format_figure(check.metric, base),
             format_percent_change(base, check.actual),
             format_percent_change(base, check.limit),
         ),
         _ => format!(
-            "{} {actual} exceeds budget {}",
-            check.metric.as_str(),
+            "{subject} {actual} exceeds budget {}",
             format_figure(check.metric, check.limit)
         ),
     }
@@ -66,7 +69,7 @@ pub fn failure(check: &Check) -> String {
 /// "peak 560.0 MiB is 93% of budget 600.0 MiB", or for a growth budget not applied, why:
 /// "growth 8.70 MiB/s: runs disagree: …".
 fn warning(check: &Check) -> String {
-    let metric = check.metric.as_str();
+    let metric = check.subject(backticked);
     let actual = format_figure(check.metric, check.actual);
     match (budget_use(check), &check.detail) {
         (Some(used), _) => format!(

@@ -42,6 +42,17 @@ pub fn suggest(results: &Results, headroom: f64) -> String {
             let rate = readable_size(b.growth_bytes_per_sec * (1.0 + headroom));
             out.push_str(&format!("      growth: {rate}/s\n"));
         }
+        // The phases it marked, each held to its own peak with the same headroom.
+        if !b.phases.is_empty() {
+            out.push_str("      phases:\n");
+            for phase in &b.phases {
+                out.push_str(&format!(
+                    "        {}: {}\n",
+                    yaml_string(&phase.name),
+                    readable_size(phase.peak_bytes as f64 * (1.0 + headroom))
+                ));
+            }
+        }
     }
     out
 }
@@ -205,6 +216,41 @@ mod tests {
             "{block}"
         );
         assert!(!block.contains("growth"), "{block}");
+    }
+
+    #[test]
+    fn marked_phases_get_budgets_that_read_back() {
+        const MIB: u64 = 1 << 20;
+        let phase = |name: &str, peak_mib: u64| crate::results::Phase {
+            name: name.to_string(),
+            start_secs: 0.0,
+            end_secs: 1.0,
+            peak_bytes: peak_mib * MIB,
+        };
+        let mut run = testing::run(vec![(0.0, 10 * MIB), (1.0, 200 * MIB)], 1.0);
+        run.phases = vec![phase("load", 200), phase("eval: 2", 50)];
+        let b = testing::judged("phased", "true", vec![run], None);
+        let block = suggest(
+            &testing::results(testing::environment(Method::CgroupV2), vec![b]),
+            0.15,
+        );
+        assert!(
+            block.ends_with("      phases:\n        load: 230MiB\n        \"eval: 2\": 58MiB\n"),
+            "{block}"
+        );
+        let pasted = block.replace("    budget:", "    run: x\n    budget:");
+        let config = crate::config::parse(
+            &format!("version: 1\nbenchmarks:\n{pasted}"),
+            std::path::Path::new("memgate.yml"),
+        )
+        .unwrap_or_else(|errors| panic!("{errors}\n{pasted}"));
+        assert_eq!(
+            config.benchmarks[0].budget.phases,
+            [
+                ("load".to_string(), 230 * MIB),
+                ("eval: 2".to_string(), 58 * MIB)
+            ]
+        );
     }
 
     #[test]

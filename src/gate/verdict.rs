@@ -5,7 +5,7 @@ use crate::config::Regression;
 use crate::gate::{growth, reason};
 use crate::results::{
     Aggregate, BaselineFigures, BudgetFigures, Check, CheckKind, GrowthJudgement, GrowthWindow,
-    Metric, RunResult, Status, Verdict,
+    Metric, PhaseBudget, PhasePeak, RunResult, Status, Verdict, phase_peaks,
 };
 use crate::units::{format_rate, format_size};
 
@@ -28,6 +28,7 @@ pub fn aggregate(runs: &[RunResult], window: &GrowthWindow) -> Aggregate {
             peaks.iter().copied().min().unwrap_or(0),
             peaks.iter().copied().max().unwrap_or(0),
         ),
+        phases: phase_peaks(runs.iter().map(|r| r.phases.as_slice())),
     }
 }
 
@@ -106,7 +107,38 @@ fn budget_checks(figures: &Aggregate, budget: &BudgetFigures) -> Vec<Check> {
     if let Some(limit) = budget.growth_bytes_per_sec {
         checks.push(growth_check(figures, limit, budget.warn_at));
     }
+    checks.extend(
+        budget
+            .phases
+            .iter()
+            .map(|limit| phase_check(&figures.phases, limit, budget.warn_at)),
+    );
     checks
+}
+
+/// A phase's peak against its budget. A budgeted phase that no run marked fails: its marker went
+/// missing (renamed, or the code that wrote it no longer runs), and a budget that silently holds
+/// nothing is no gate.
+fn phase_check(peaks: &[PhasePeak], limit: &PhaseBudget, warn_at: f64) -> Check {
+    let check = |actual: u64| Check {
+        phase: Some(limit.name.clone()),
+        ..budget_check(
+            Metric::Peak,
+            limit.peak_bytes as f64,
+            actual as f64,
+            warn_at,
+        )
+    };
+    match peaks.iter().find(|p| p.name == limit.name) {
+        Some(peak) => check(peak.peak_bytes),
+        None => Check {
+            ok: false,
+            warn: false,
+            judged: false,
+            detail: Some(format!("no run wrote `memgate:phase {}`", limit.name)),
+            ..check(0)
+        },
+    }
 }
 
 fn budget_check(metric: Metric, limit: f64, actual: f64, warn_at: f64) -> Check {
@@ -121,6 +153,7 @@ fn budget_check(metric: Metric, limit: f64, actual: f64, warn_at: f64) -> Check 
         base: None,
         detail: None,
         judged: true,
+        phase: None,
     }
 }
 
@@ -213,6 +246,7 @@ fn regression_checks(runs: &[RunResult], figures: &Aggregate, against: Against<'
                     base: Some(base_value as f64),
                     detail,
                     judged: true,
+                    phase: None,
                 }
             },
         )

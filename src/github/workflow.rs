@@ -131,18 +131,21 @@ pub fn annotations(results: &Results, config: &Config, file: &str) -> Vec<Annota
             .reason
             .clone()
             .unwrap_or_else(|| format!("{} {}", b.name, b.status.as_str()));
-        let title = |what: Option<Metric>| {
+        let title = |what: Option<String>| {
             let mut title = format!("memgate: {} {}", shorten(&b.name), b.status.as_str());
-            if let Some(metric) = what {
-                title.push_str(&format!(" ({} budget)", metric.as_str()));
+            if let Some(what) = what {
+                title.push_str(&format!(" ({what} budget)"));
             }
             title
         };
         let lines = budget_lines(b, config);
-        let places: Vec<(Option<Metric>, Option<usize>)> = if lines.is_empty() {
+        let places: Vec<(Option<String>, Option<usize>)> = if lines.is_empty() {
             vec![(None, b.config_line)]
         } else {
-            lines.into_iter().map(|(m, l)| (Some(m), Some(l))).collect()
+            lines
+                .into_iter()
+                .map(|(what, l)| (Some(what), Some(l)))
+                .collect()
         };
         out.extend(places.into_iter().map(|(metric, line)| Annotation {
             level,
@@ -160,24 +163,31 @@ fn shorten(name: &str) -> String {
 }
 
 /// The line of each budget figure behind a failing (or warning) budget check, where
-/// memgate.yml says it; a line shared by several figures (a budget in `defaults`) once.
-fn budget_lines(result: &BenchmarkResult, config: &Config) -> Vec<(Metric, usize)> {
+/// memgate.yml says it, with what the check is about ("peak", "phase `load` peak"); a line
+/// shared by several figures (a budget in `defaults`) once.
+fn budget_lines(result: &BenchmarkResult, config: &Config) -> Vec<(String, usize)> {
     let Some(benchmark) = config.benchmark(&result.name) else {
         return Vec::new();
     };
-    let mut lines: Vec<(Metric, usize)> = Vec::new();
+    let lines_of = &benchmark.budget_lines;
+    let mut lines: Vec<(String, usize)> = Vec::new();
     for check in result
         .checks
         .iter()
         .filter(|c| c.kind == CheckKind::Budget && (!c.ok || c.warn))
     {
-        let line = match check.metric {
-            Metric::Peak => benchmark.budget_lines.peak,
-            Metric::Steady => benchmark.budget_lines.steady,
-            Metric::Growth => benchmark.budget_lines.growth,
+        let line = match (&check.phase, check.metric) {
+            (Some(phase), _) => lines_of
+                .phases
+                .iter()
+                .find(|(name, _)| name == phase)
+                .map(|(_, line)| *line),
+            (None, Metric::Peak) => lines_of.peak,
+            (None, Metric::Steady) => lines_of.steady,
+            (None, Metric::Growth) => lines_of.growth,
         };
         if let Some(line) = line.filter(|l| !lines.iter().any(|(_, seen)| seen == l)) {
-            lines.push((check.metric, line));
+            lines.push((check.subject(|name| format!("`{}`", shorten(name))), line));
         }
     }
     lines

@@ -60,7 +60,7 @@ pub(super) struct Finish {
 /// The run as results store it: steady state and growth from the whole timeline, then the
 /// timeline cut down to what a results file keeps.
 pub(super) fn into_run(
-    recorder: Recorder,
+    mut recorder: Recorder,
     probe: &ProbeSummary,
     peak: Peak,
     finish: Finish,
@@ -80,6 +80,7 @@ pub(super) fn into_run(
     }
     let processes = probe.processes_seen.max(finish.exit.reaped as usize).max(1);
     let (file_peak_bytes, samples) = (recorder.max_file, recorder.samples);
+    let phases = std::mem::take(&mut recorder.phases).finish(finish.duration_secs);
     let timeline = recorder.into_timeline();
     let growth = stats::growth(&timeline);
     RunResult {
@@ -100,6 +101,7 @@ pub(super) fn into_run(
         samples,
         uncertainty: peak.uncertainty,
         notes,
+        phases,
         timeline: stats::downsample(&timeline, STORED_TIMELINE_POINTS),
     }
 }

@@ -16,6 +16,9 @@ mod cgroup_probe;
 mod figures;
 mod held;
 pub mod interrupt;
+mod phase_marks;
+pub mod phase_pipe;
+mod phase_tracker;
 mod portable;
 mod probe;
 mod proc_tree;
@@ -41,6 +44,8 @@ use cgroup::RunCgroup;
 use cgroup_probe::Source;
 use figures::Finish;
 use held::Base;
+use phase_marks::Dropped;
+use phase_pipe::{PhasePipe, PhaseReader};
 use probe::ProbeSummary;
 use sampler::Recorder;
 use shared_meter::SharedMeter;
@@ -133,11 +138,21 @@ pub fn measure(spec: &RunSpec) -> Result<Measurement, MeasureError> {
 
     let started = Instant::now();
     let leaf = metered.leaf();
-    let root = spawn::start(&spec.launch, leaf.as_deref())?;
-    let sampler = SamplerThread::start(metered.source(), root, started, spec.interval);
+    // Without a pipe (out of descriptors) the run is measured all the same, with no phases.
+    let pipe = match PhasePipe::new() {
+        Ok(pipe) => Some(pipe),
+        Err(err) => {
+            notes.push(format!("no phase markers for this run: {err}"));
+            None
+        }
+    };
+    let root = spawn::start(&spec.launch, leaf.as_deref(), pipe.as_ref())?;
+    let marks = pipe.map(PhasePipe::into_reader);
+    let sampler = SamplerThread::start(metered.source(), root, started, spec.interval, marks);
     let exit = spawn::wait_for_tree(root, started, spec.timeout, leaf.as_ref());
     let duration_secs = started.elapsed().as_secs_f64();
-    let (recorder, probe) = sampler.stop();
+    let (recorder, probe, dropped) = sampler.stop();
+    notes.extend(dropped.and_then(|d| d.note()));
 
     let oom_kills = match (&leaf, &home) {
         (Some(cgroup), _) => cgroup.oom_kills(),
@@ -257,26 +272,51 @@ fn choose_meter(spec: &RunSpec, notes: &mut Vec<String>) -> Result<Metered, Meas
 /// The sampler on its own OS thread, from the command's start until [`SamplerThread::stop`].
 struct SamplerThread {
     stop: mpsc::Sender<()>,
-    thread: JoinHandle<(Recorder, ProbeSummary)>,
+    thread: JoinHandle<(Recorder, ProbeSummary, Option<Dropped>)>,
 }
 
 impl SamplerThread {
-    fn start(cgroup: Option<Source>, root: u32, started: Instant, interval: Duration) -> Self {
+    /// Starts sampling; `marks`, the phase pipe's read end, is read at each tick and closed
+    /// when sampling stops (whoever still holds the write end then writes into a closed pipe).
+    fn start(
+        cgroup: Option<Source>,
+        root: u32,
+        started: Instant,
+        interval: Duration,
+        mut marks: Option<PhaseReader>,
+    ) -> Self {
         let (stop, stop_rx) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("memgate-sampler".into())
             .spawn(move || {
                 let mut recorder = Recorder::new(sampler::MAX_POINTS);
                 let mut probe = probe::make_probe(cgroup, root);
-                sampler::run(probe.as_mut(), started, interval, &stop_rx, &mut recorder);
-                (recorder, probe.finish())
+                sampler::run(
+                    probe.as_mut(),
+                    started,
+                    interval,
+                    &stop_rx,
+                    &mut recorder,
+                    marks.as_mut(),
+                );
+                // Markers written after the last tick, up to the end of the tree: their phases
+                // have the last sample (see `PhaseTracker::finish`).
+                if let Some(marks) = marks.as_mut() {
+                    let now = started.elapsed().as_secs_f64();
+                    for name in marks.poll() {
+                        recorder.phases.start(name, now);
+                    }
+                }
+                let dropped = marks.map(|m| m.dropped());
+                (recorder, probe.finish(), dropped)
             })
             .expect("spawning the sampler thread");
         Self { stop, thread }
     }
 
-    /// Takes one last sample and returns what was recorded and what the probe learned.
-    fn stop(self) -> (Recorder, ProbeSummary) {
+    /// Takes one last sample and returns what was recorded, what the probe learned and what the
+    /// phase markers dropped.
+    fn stop(self) -> (Recorder, ProbeSummary, Option<Dropped>) {
         drop(self.stop);
         self.thread.join().expect("the sampler thread panicked")
     }

@@ -6,6 +6,9 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use super::phase_pipe::PhaseReader;
+use super::phase_tracker::PhaseTracker;
+
 /// One reading of the tree's memory, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sample {
@@ -41,6 +44,8 @@ pub struct Recorder {
     pub max_total: (u64, u64),
     pub max_processes: usize,
     pub samples: u64,
+    /// The phases the command marked, each with its highest sample.
+    pub phases: PhaseTracker,
 }
 
 impl Recorder {
@@ -55,6 +60,7 @@ impl Recorder {
             max_total: (0, 0),
             max_processes: 0,
             samples: 0,
+            phases: PhaseTracker::default(),
         }
     }
 
@@ -63,6 +69,10 @@ impl Recorder {
         self.max_counted = self.max_counted.max(sample.counted);
         self.max_file = self.max_file.max(sample.file);
         self.max_processes = self.max_processes.max(sample.processes);
+        // A sample of nothing is of a tree already gone (or a read that failed): no phase's.
+        if sample.counted > 0 {
+            self.phases.observe(t, sample.counted);
+        }
         let total = sample.counted + sample.file;
         if total > self.max_total.0 {
             self.max_total = (total, sample.file);
@@ -101,16 +111,24 @@ impl Recorder {
 }
 
 /// Samples `probe` every `interval` from `start` until `stop` receives (or its sender is dropped),
-/// taking one last sample then.
+/// taking one last sample then. Before each sample, the phase markers written since the last
+/// one start their phases (one non-blocking read when there is nothing).
 pub fn run(
     probe: &mut dyn Probe,
     start: Instant,
     interval: Duration,
     stop: &Receiver<()>,
     recorder: &mut Recorder,
+    mut marks: Option<&mut PhaseReader>,
 ) {
     let mut tick: u32 = 0;
     loop {
+        if let Some(marks) = marks.as_deref_mut() {
+            let now = start.elapsed().as_secs_f64();
+            for name in marks.poll() {
+                recorder.phases.start(name, now);
+            }
+        }
         let sample = probe.sample();
         recorder.push(start.elapsed().as_secs_f64(), sample);
         // Next tick on the absolute schedule; skip ticks that a slow read already overran.
@@ -186,6 +204,7 @@ mod tests {
             Duration::from_millis(1),
             &rx,
             &mut recorder,
+            None,
         );
         assert_eq!(recorder.samples, 1);
     }
@@ -201,6 +220,7 @@ mod tests {
                 Duration::from_millis(2),
                 &rx,
                 &mut recorder,
+                None,
             );
             recorder.samples
         });

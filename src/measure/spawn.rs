@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::cgroup::RunCgroup;
 use super::interrupt;
+use super::phase_pipe::PhasePipe;
 
 /// The command to run, as an argv (a shell command is `["sh", "-c", …]`).
 #[derive(Debug, Clone)]
@@ -80,7 +81,14 @@ pub fn become_subreaper() {
 /// The group is not the terminal's foreground group: Ctrl-C at a terminal reaches memgate, which
 /// ends the tree; a command that reads the terminal would be stopped (SIGTTIN), so give it its
 /// input from a file or pipe.
-pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnError> {
+///
+/// `phases`, when given, is the pipe the command may mark its phases on: its write end is the one
+/// descriptor of memgate's that the command gets beyond stdin, stdout and stderr.
+pub fn start(
+    launch: &Launch,
+    cgroup: Option<&RunCgroup>,
+    phases: Option<&PhasePipe>,
+) -> Result<u32, SpawnError> {
     let (program, args) = launch.argv.split_first().ok_or(SpawnError::Empty)?;
     if let Some(cwd) = &launch.cwd {
         if !cwd.is_dir() {
@@ -92,6 +100,9 @@ pub fn start(launch: &Launch, cgroup: Option<&RunCgroup>) -> Result<u32, SpawnEr
     hide_tokens(&mut command);
     die_with_parent(&mut command);
     command.envs(launch.env.iter().cloned());
+    if let Some(pipe) = phases {
+        pipe.pass_to(&mut command);
+    }
     if let Some(cwd) = &launch.cwd {
         command.current_dir(cwd);
     }
@@ -397,7 +408,7 @@ mod tests {
             env: Vec::new(),
             output: None,
         };
-        let root = start(&launch, None).unwrap();
+        let root = start(&launch, None, None).unwrap();
         // SAFETY: getpgid(2) reads the child's process group.
         assert_eq!(
             unsafe { libc::getpgid(root as libc::pid_t) },

@@ -111,7 +111,10 @@ fn failure(b: &BenchmarkView, inline: &Inline) -> String {
     let name = (inline.name)(b.name);
     let failed = failed_in_order(b.checks);
     if !failed.is_empty() {
-        let each: Vec<String> = failed.into_iter().map(compact_failure).collect();
+        let each: Vec<String> = failed
+            .into_iter()
+            .map(|c| compact_failure(c, inline))
+            .collect();
         return format!("{name} {}", each.join(", "));
     }
     match b.reason {
@@ -121,10 +124,15 @@ fn failure(b: &BenchmarkView, inline: &Inline) -> String {
 }
 
 /// "peak 812.0 MiB > 600.0 MiB", "peak 812.0 MiB vs base 405.0 MiB (+100%, limit +10%)".
-fn compact_failure(check: &Check) -> String {
+/// A phase check names its phase as `inline` names benchmarks: "phase `load` peak 350.0 MiB >
+/// 300.0 MiB", "phase `load` never started".
+fn compact_failure(check: &Check, inline: &Inline) -> String {
     let actual = format_figure(check.metric, check.actual);
     let limit = format_figure(check.metric, check.limit);
-    let metric = check.metric.as_str();
+    let metric = check.subject(inline.name);
+    if let (Some(phase), false) = (&check.phase, check.judged) {
+        return format!("phase {} never started", (inline.name)(phase));
+    }
     match (check.kind, check.base) {
         (CheckKind::Regression, Some(base)) => format!(
             "{metric} {actual} vs base {} ({}, limit {})",

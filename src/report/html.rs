@@ -9,7 +9,7 @@ use crate::report::escape::{html, html_block, shorten};
 use crate::report::headline::{self, Inline};
 use crate::report::text::{self, cpus};
 use crate::report::view::{BenchmarkView, SuiteView};
-use crate::results::{Results, RunResult};
+use crate::results::{Results, RunResult, backticked};
 use crate::units::format_size;
 
 const STYLE: &str = "\
@@ -140,7 +140,7 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
     if !b.checks.is_empty() {
         out.push_str("<ul>\n");
         for c in b.checks {
-            let mut text = html(&text::check_text(c));
+            let mut text = html(&text::check_text(c, backticked));
             if let Some(detail) = &c.detail {
                 text.push_str(&format!(" ({})", html(&shorten(detail, 300))));
             }
@@ -209,6 +209,9 @@ fn facts(b: &BenchmarkView) -> String {
     }
     out.push_str(&format!("; method {}.", b.method));
     if let Some(sentence) = text::base_sentence(b) {
+        out.push_str(&format!(" {}", html(&sentence)));
+    }
+    if let Some(sentence) = text::phase_peaks(b.phases, backticked) {
         out.push_str(&format!(" {}", html(&sentence)));
     }
     out.push_str("</p>\n");

@@ -12,7 +12,7 @@
 use crate::measure::stats::downsample;
 use crate::report::escape::mermaid_label;
 use crate::report::view::{BenchmarkView, SuiteView};
-use crate::results::{BenchmarkResult, Results};
+use crate::results::{BenchmarkResult, Phase, Results};
 
 /// Points per timeline series at most.
 pub const MAX_POINTS: usize = 100;
@@ -28,6 +28,13 @@ const MIB: f64 = 1024.0 * 1024.0;
 const BLUE: &str = "#0072B2";
 const ORANGE: &str = "#E69F00";
 const VERMILLION: &str = "#D55E00";
+const GREY: &str = "#BBBBBB";
+
+/// Phases named under a timeline at most, characters of each name there, and of the whole
+/// x axis title (about what fits under a chart as GitHub draws it).
+const TITLE_PHASES: usize = 6;
+const TITLE_PHASE_CHARS: usize = 12;
+const X_TITLE_CHARS: usize = 90;
 
 /// The summary: head peak per benchmark as bars, with the base's peak as a line (or, with no base,
 /// the peak budget when every benchmark shown has one). A fenced block, or `None` with no
@@ -102,8 +109,8 @@ pub fn summary_for(suite: &SuiteView) -> Option<String> {
     Some(out)
 }
 
-/// The timeline of one benchmark: head (the run with the peak) and base over time, and the peak
-/// budget as a flat line. A fenced block, or `None` when there is no timeline.
+/// The timeline of one benchmark: head (the run with the peak) and base over time, the peak
+/// budget as a flat line, and the head run's phases as bars of their peaks. A fenced block, or `None` when there is no timeline.
 pub fn timeline(b: &BenchmarkResult) -> Option<String> {
     timeline_for(&BenchmarkView::new(b))
 }
@@ -123,9 +130,102 @@ pub fn timeline_for(b: &BenchmarkView) -> Option<String> {
         .fold(0.0f64, f64::max);
     let end = if end > 0.0 { end } else { 1.0 };
     let points = head.len().max(base.len()).clamp(2, MAX_POINTS);
-    let budget = b.peak_budget;
 
+    let series = timeline_series(b, head, base, end, points);
+    let phases = b.head_phases();
+    let colour_name = |colour: &str| match colour {
+        BLUE => "blue",
+        ORANGE => "orange",
+        GREY => "grey bars",
+        _ => "red",
+    };
+    let named: Vec<String> = series
+        .iter()
+        .map(|(name, colour, _)| format!("{name} ({})", colour_name(colour)))
+        .collect();
+    let title = format!("{}: {}", mermaid_label(b.name, 48), named.join(", "));
+    // The x axis's title names the phases where they start: the chart's title has no room left.
+    let x_title = if phases.is_empty() {
+        "seconds".to_string()
+    } else {
+        mermaid_label(
+            &format!("seconds - phases from: {}", phase_starts(phases)),
+            X_TITLE_CHARS,
+        )
+    };
+    let max = series
+        .iter()
+        .flat_map(|(_, _, values)| values)
+        .copied()
+        .chain([b.figures.peak_bytes])
+        .max()
+        .unwrap_or(0);
+    let palette: Vec<&str> = series.iter().map(|(_, colour, _)| *colour).collect();
+    let mut out = header(&palette);
+    out.push_str(&format!("  title \"{}\"\n", mermaid_label(&title, 200)));
+    out.push_str(&format!("  x-axis \"{x_title}\" 0 --> {}\n", seconds(end)));
+    let top = axis_top(max);
+    out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
+    for (_, colour, points) in &series {
+        let kind = if *colour == GREY { "bar" } else { "line" };
+        out.push_str(&format!("  {kind} [{}]\n", values(points, top)));
+    }
+    out.push_str("```\n");
+    Some(out)
+}
+
+/// Each grid point's phase peak: the peak of the phase under way at its time, 0 before the first
+/// phase.
+fn phase_steps(phases: &[Phase], end: f64, points: usize) -> Vec<u64> {
+    let step = end / (points - 1) as f64;
+    (0..points)
+        .map(|i| {
+            let time = step * i as f64;
+            phases
+                .iter()
+                .rev()
+                .find(|p| p.start_secs <= time)
+                .filter(|p| time <= p.end_secs.max(p.start_secs + step))
+                .map_or(0, |p| p.peak_bytes)
+        })
+        .collect()
+}
+
+/// "idle 0.1, load 0.9, train 1.8" (seconds) for the x axis's title (cleaned there), the first
+/// few phases.
+fn phase_starts(phases: &[Phase]) -> String {
+    let mut parts: Vec<String> = phases
+        .iter()
+        .take(TITLE_PHASES)
+        .map(|p| {
+            format!(
+                "{} {:.1}",
+                mermaid_label(&p.name, TITLE_PHASE_CHARS),
+                p.start_secs
+            )
+        })
+        .collect();
+    if phases.len() > TITLE_PHASES {
+        parts.push(format!("{} more", phases.len() - TITLE_PHASES));
+    }
+    parts.join(", ")
+}
+
+/// The series of a timeline, in drawing order: the phases' peaks as bars behind the lines
+/// (xychart-beta draws no bands), head, base, and the peak budget as a flat line.
+fn timeline_series(
+    b: &BenchmarkView,
+    head: &[(f64, u64)],
+    base: &[(f64, u64)],
+    end: f64,
+    points: usize,
+) -> Vec<(&'static str, &'static str, Vec<u64>)> {
     let mut series: Vec<(&str, &str, Vec<u64>)> = Vec::new();
+    // Each bar as high as its phase's peak; the x axis's title names where the phases start.
+    let phases = b.head_phases();
+    if !phases.is_empty() {
+        series.push(("phase peaks", GREY, phase_steps(phases, end, points)));
+    }
     if !head.is_empty() {
         let mut line = on_grid(head, end, points);
         // A cgroup knows the exact peak even between two samples: the line reaches it where the
@@ -141,38 +241,11 @@ pub fn timeline_for(b: &BenchmarkView) -> Option<String> {
     if !base.is_empty() {
         series.push(("base", ORANGE, on_grid(base, end, points)));
     }
-    if let Some(budget) = budget {
+    if let Some(budget) = b.peak_budget {
         // A series spans the whole axis whatever its length: two points make the flat line.
         series.push(("budget", VERMILLION, vec![budget; 2]));
     }
-    let colour_name = |colour: &str| match colour {
-        BLUE => "blue",
-        ORANGE => "orange",
-        _ => "red",
-    };
-    let named: Vec<String> = series
-        .iter()
-        .map(|(name, colour, _)| format!("{name} ({})", colour_name(colour)))
-        .collect();
-    let title = format!("{}: {}", mermaid_label(b.name, 48), named.join(", "));
-    let max = series
-        .iter()
-        .flat_map(|(_, _, values)| values)
-        .copied()
-        .chain([b.figures.peak_bytes])
-        .max()
-        .unwrap_or(0);
-    let palette: Vec<&str> = series.iter().map(|(_, colour, _)| *colour).collect();
-    let mut out = header(&palette);
-    out.push_str(&format!("  title \"{}\"\n", mermaid_label(&title, 200)));
-    out.push_str(&format!("  x-axis \"seconds\" 0 --> {}\n", seconds(end)));
-    let top = axis_top(max);
-    out.push_str(&format!("  y-axis \"MiB\" 0 --> {}\n", format_top(top)));
-    for (_, _, points) in &series {
-        out.push_str(&format!("  line [{}]\n", values(points, top)));
-    }
-    out.push_str("```\n");
-    Some(out)
+    series
 }
 
 fn header(palette: &[&str]) -> String {
@@ -263,6 +336,22 @@ mod tests {
         assert_eq!(grid.iter().max(), Some(&900));
         assert_eq!(grid[99], 0);
         assert_eq!(grid[0], 100);
+    }
+
+    #[test]
+    fn phase_steps_follow_the_phases_and_are_zero_before_the_first() {
+        let phase = |name: &str, start_secs: f64, end_secs: f64, peak_bytes: u64| Phase {
+            name: name.into(),
+            start_secs,
+            end_secs,
+            peak_bytes,
+        };
+        let phases = [phase("load", 1.0, 2.0, 200), phase("eval", 2.0, 4.0, 50)];
+        assert_eq!(
+            phase_steps(&phases, 4.0, 9),
+            [0, 0, 200, 200, 50, 50, 50, 50, 50]
+        );
+        assert_eq!(phase_starts(&phases), "load 1.0, eval 2.0");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! of figures alone have nothing to escape).
 
 use crate::gate::verdict::{budget_use, format_figure, format_percent_change};
-use crate::results::{Check, CheckKind, Comparison, RunResult, Status};
+use crate::results::{Check, CheckKind, Comparison, PhasePeak, RunResult, Status};
 use crate::units::{format_rate, format_signed_size, format_size};
 
 use super::escape::shorten;
@@ -147,9 +147,19 @@ pub fn base_sentence(b: &BenchmarkView) -> Option<String> {
 /// "✅ peak budget 600.0 MiB: 410.0 MiB (68%)", "❌ peak vs base 405.0 MiB: 812.0 MiB (+100%,
 /// limit +10%)", "➖ growth budget 2.00 MiB/s: 37.70 MiB/s, not applied" (the check's detail
 /// says why).
-pub fn check_text(c: &Check) -> String {
+///
+/// A phase check names its phase through `quote` (a code span in Markdown, backticks in plain
+/// text that the caller escapes whole): "❌ phase `load` peak budget 300.0 MiB: 350.0 MiB
+/// (117%)", "❌ phase `load` peak budget 300.0 MiB: never started".
+pub fn check_text(c: &Check, quote: impl Fn(&str) -> String) -> String {
     let icon = if c.ok { "✅" } else { "❌" };
-    let metric = c.metric.as_str();
+    let metric = c.subject(quote);
+    if c.phase.is_some() && !c.ok && !c.judged {
+        return format!(
+            "{icon} {metric} budget {}: never started",
+            format_figure(c.metric, c.limit)
+        );
+    }
     let actual = format_figure(c.metric, c.actual);
     match (c.kind, c.base) {
         (CheckKind::Regression, Some(base)) => format!(
@@ -176,6 +186,32 @@ pub fn check_text(c: &Check) -> String {
             ),
         },
     }
+}
+
+/// Phase names shown in a sentence at most; the rest are counted.
+pub const PHASES_SHOWN: usize = 20;
+
+/// "Phase peaks: `load` 200.0 MiB, `train` 100.0 MiB, `eval` 50.0 MiB.", each name through
+/// `quote` (cut to 40 characters first); `None` without phases.
+pub fn phase_peaks(phases: &[PhasePeak], quote: impl Fn(&str) -> String) -> Option<String> {
+    if phases.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<String> = phases
+        .iter()
+        .take(PHASES_SHOWN)
+        .map(|p| {
+            format!(
+                "{} {}",
+                quote(&shorten(&p.name, 40)),
+                format_size(p.peak_bytes)
+            )
+        })
+        .collect();
+    if phases.len() > PHASES_SHOWN {
+        parts.push(format!("and {} more", phases.len() - PHASES_SHOWN));
+    }
+    Some(format!("Phase peaks: {}.", parts.join(", ")))
 }
 
 /// "run 2: the peak lies between 100.0 MiB and 120.0 MiB (sampled)", "run 1: fell back to

@@ -7,7 +7,7 @@
 use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
     BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    GrowthJudgement, GrowthWindow, Results, RunResult, Status,
+    GrowthJudgement, GrowthWindow, Phase, PhaseBudget, PhasePeak, Results, RunResult, Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -102,6 +102,8 @@ pub struct BenchmarkView<'r> {
     pub peak_spread_bytes: Option<(u64, u64)>,
     pub peak_budget: Option<u64>,
     pub steady_budget: Option<u64>,
+    /// Limits on the peak of named phases.
+    pub phase_budgets: &'r [PhaseBudget],
     /// What the growth figure means (`None` in files from before growth was judged).
     pub growth: Option<GrowthJudgement>,
     /// The window steady state and growth were read over (the default one in older files).
@@ -113,6 +115,8 @@ pub struct BenchmarkView<'r> {
     /// The base's figures, when the base has this benchmark and measured it.
     pub base: Option<&'r BaselineFigures>,
     pub checks: &'r [Check],
+    /// Each marked phase's peak over the runs (none when no run marked a phase).
+    pub phases: &'r [PhasePeak],
     pub runs: &'r [RunResult],
     /// Index in `runs` of the run a timeline shows: the one with the benchmark's peak.
     pub head_run: Option<usize>,
@@ -148,18 +152,27 @@ impl<'r> BenchmarkView<'r> {
             peak_spread_bytes: b.peak_spread_bytes,
             peak_budget: budget.and_then(|budget| budget.peak_bytes),
             steady_budget: budget.and_then(|budget| budget.steady_bytes),
+            phase_budgets: budget.map_or(&[], |budget| budget.phases.as_slice()),
             growth: b.growth_judgement,
             window: b.growth_window.unwrap_or_default(),
             budget_share: largest_use(b.checks.iter()),
             comparison: b.comparison,
             base: b.baseline.as_ref(),
             checks: &b.checks,
+            phases: &b.phases,
             runs: &b.runs,
             head_run: head_run(b),
             notes: run_notes(&b.runs),
             attribution: b.attribution.as_ref(),
             duration_secs: b.duration_secs,
         }
+    }
+
+    /// The phases of the run a timeline shows (none when it marked none).
+    pub fn head_phases(&self) -> &'r [Phase] {
+        self.head_run
+            .and_then(|i| self.runs.get(i))
+            .map_or(&[], |run| run.phases.as_slice())
     }
 
     /// Whether it ran at all: a benchmark that never ran has no figures, not figures of zero.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attribution::Attribution;
 use super::growth::{GrowthJudgement, GrowthWindow};
+use super::phase::{PhaseBudget, PhasePeak, clean_name, is_valid_name};
 use super::run::{Method, RunResult};
 use super::{Status, limits};
 
@@ -69,6 +70,13 @@ pub struct BenchmarkResult {
     /// Allocation sites from one unmeasured re-run under memray (docs/attribution.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
+    /// The peak of each phase the runs marked, the highest over the runs.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::phase_peaks"
+    )]
+    pub phases: Vec<PhasePeak>,
 }
 
 /// What a result is about, from memgate.yml: the benchmark's name, command line and tags, the line
@@ -108,6 +116,7 @@ impl BenchmarkResult {
             method,
             tags: subject.tags,
             peak_spread_bytes: (runs.len() > 1).then_some(figures.peak_spread_bytes),
+            phases: figures.phases.clone(),
             runs,
             budget: subject.budget,
             checks: verdict.checks,
@@ -136,6 +145,7 @@ impl BenchmarkResult {
             method: Method::Sampled,
             tags: subject.tags,
             peak_spread_bytes: None,
+            phases: Vec::new(),
             runs: Vec::new(),
             budget: subject.budget,
             checks: Vec::new(),
@@ -161,6 +171,8 @@ pub struct Aggregate {
     pub duration_secs: f64,
     /// Lowest and highest peak of the runs.
     pub peak_spread_bytes: (u64, u64),
+    /// Each marked phase's peak, the highest over the runs.
+    pub phases: Vec<PhasePeak>,
 }
 
 /// The verdict on a benchmark: status, a one-line reason, and every check made. Made by
@@ -217,6 +229,13 @@ pub struct BudgetFigures {
     /// Whether peak counts file-backed pages too.
     #[serde(default)]
     pub include_file: bool,
+    /// Limits on the peak of named phases (`budget.phases`), in the config's order.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "limits::phase_budgets"
+    )]
+    pub phases: Vec<PhaseBudget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +285,41 @@ pub struct Check {
     /// budget use and never fails. True in files from before growth was judged.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub judged: bool,
+    /// The phase whose peak a phase budget holds (`budget.phases`); `None` for the whole run.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "phase_name"
+    )]
+    pub phase: Option<String>,
+}
+
+impl Check {
+    /// What the check is about, the phase name quoted by `quote` (each reporter's own code span
+    /// or escape): "peak", "phase `load` peak".
+    pub fn subject(&self, quote: impl Fn(&str) -> String) -> String {
+        match &self.phase {
+            Some(phase) => format!("phase {} {}", quote(phase), self.metric.as_str()),
+            None => self.metric.as_str().to_string(),
+        }
+    }
+}
+
+/// A phase name between backticks, as plain text (terminal, reasons) shows it.
+pub fn backticked(name: &str) -> String {
+    format!("`{name}`")
+}
+
+/// A check's phase name read from a file, cleaned as every phase name is.
+fn phase_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let raw = Option::<String>::deserialize(d)?;
+    Ok(raw.map(|name| {
+        if is_valid_name(&name) {
+            name
+        } else {
+            clean_name(&name)
+        }
+    }))
 }
 
 fn yes() -> bool {

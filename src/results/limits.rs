@@ -13,7 +13,10 @@ use std::mem::size_of;
 
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
-use super::{BenchmarkResult, Check, Results, RunResult, STORED_TIMELINE_POINTS, Site, SiteChange};
+use super::{
+    BenchmarkResult, Check, MAX_PHASES, Phase, PhaseBudget, PhasePeak, Results, RunResult,
+    STORED_TIMELINE_POINTS, Site, SiteChange,
+};
 
 /// Benchmarks in one file.
 pub const MAX_BENCHMARKS: usize = 10_000;
@@ -110,7 +113,9 @@ impl Weight for String {
 
 impl Weight for Check {
     fn weight(&self) -> usize {
-        size_of::<Self>() + self.detail.as_ref().map_or(0, |d| block(d.len()))
+        size_of::<Self>()
+            + self.detail.as_ref().map_or(0, |d| block(d.len()))
+            + self.phase.as_ref().map_or(0, |p| block(p.len()))
     }
 }
 
@@ -133,6 +138,24 @@ impl Weight for Site {
 impl Weight for SiteChange {
     fn weight(&self) -> usize {
         size_of::<Self>() + block(self.function.len()) + block(self.file.len())
+    }
+}
+
+impl Weight for Phase {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
+    }
+}
+
+impl Weight for PhasePeak {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
+    }
+}
+
+impl Weight for PhaseBudget {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.name.len())
     }
 }
 
@@ -219,6 +242,9 @@ capped! {
     checks: MAX_CHECKS, "checks";
     sites: MAX_SITES, "allocation sites";
     changes: MAX_SITES, "grown allocation sites";
+    phases: MAX_PHASES, "phases";
+    phase_peaks: MAX_PHASES, "phase peaks";
+    phase_budgets: MAX_PHASES, "phase budgets";
 }
 
 /// Checks the numbers of results just read; the error names the field by its path in the file
@@ -300,7 +326,26 @@ fn check_attribution(a: &super::Attribution) -> Result<(), String> {
 fn check_run(run: &RunResult) -> Result<(), String> {
     duration(".duration_secs", run.duration_secs)?;
     finite(".growth_bytes_per_sec", run.growth_bytes_per_sec)?;
-    check_timeline(".timeline", &run.timeline)
+    check_timeline(".timeline", &run.timeline)?;
+    check_phases(&run.phases)
+}
+
+/// A run's phases are spans of it, in time order, each ending after it starts.
+fn check_phases(phases: &[Phase]) -> Result<(), String> {
+    let mut last = 0.0;
+    for (n, phase) in phases.iter().enumerate() {
+        duration(&format!(".phases[{n}].start_secs"), phase.start_secs)?;
+        duration(&format!(".phases[{n}].end_secs"), phase.end_secs)?;
+        if phase.start_secs < last || phase.end_secs < phase.start_secs {
+            return Err(format!(
+                ".phases[{n}] runs from {} s to {} s; phases are in time order and end after they start",
+                number(phase.start_secs),
+                number(phase.end_secs)
+            ));
+        }
+        last = phase.end_secs;
+    }
+    Ok(())
 }
 
 /// A timeline's times are durations since the start, in order.
@@ -393,6 +438,46 @@ mod tests {
         assert!(err.to_string().contains("more than memgate reads"), "{err}");
         // Outside a budgeted read, nothing is weighed.
         assert!(serde_json::from_str::<Results>(&json).is_ok());
+    }
+
+    /// A results file with `phases` on its one benchmark's one run.
+    fn with_phases(phases: serde_json::Value) -> serde_json::Value {
+        let run = RunResult {
+            phases: vec![],
+            ..testing::run(vec![(0.0, 1), (1.0, 2)], 1.0)
+        };
+        let b = testing::judged("b", "true", vec![run], None);
+        let results = testing::results(testing::environment(Method::CgroupV2), vec![b]);
+        let mut json = serde_json::to_value(&results).unwrap();
+        json["benchmarks"][0]["runs"][0]["phases"] = phases;
+        json
+    }
+
+    #[test]
+    fn phases_read_from_a_file_are_capped_cleaned_and_in_order() {
+        let phase = |name: &str, start: f64, end: f64| serde_json::json!({"name": name, "start_secs": start, "end_secs": end, "peak_bytes": 1});
+        let many: Vec<_> = (0..=MAX_PHASES)
+            .map(|i| phase("p", i as f64, i as f64))
+            .collect();
+        let err = serde_json::from_value::<Results>(with_phases(many.into())).unwrap_err();
+        assert!(err.to_string().contains("more than 100 phases"), "{err}");
+
+        let hostile = "\u{1b}]0;x\u{7}::error::y".to_string() + &"z".repeat(10_000);
+        let read: Results =
+            serde_json::from_value(with_phases(vec![phase(&hostile, 0.0, 1.0)].into())).unwrap();
+        let name = &read.benchmarks[0].runs[0].phases[0].name;
+        assert!(
+            name.starts_with("?]0;x?::error::y") && name.chars().count() == 64,
+            "{name}"
+        );
+
+        let backwards = with_phases(vec![phase("a", 2.0, 3.0), phase("b", 1.0, 4.0)].into());
+        let read: Results = serde_json::from_value(backwards).unwrap();
+        let err = check(&read).unwrap_err();
+        assert!(
+            err.starts_with("benchmarks[0].runs[0].phases[1] runs from 1 s"),
+            "{err}"
+        );
     }
 
     #[test]

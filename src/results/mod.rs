@@ -12,6 +12,7 @@ mod fingerprint;
 mod growth;
 pub mod limits;
 pub mod merge;
+mod phase;
 mod run;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -22,13 +23,17 @@ pub use attribution::{
 };
 pub use benchmark::{
     Aggregate, BaselineFigures, BenchmarkResult, BudgetFigures, Check, CheckKind, Comparison,
-    Metric, Subject, Verdict,
+    Metric, Subject, Verdict, backticked,
 };
 pub use environment::{CgroupSource, timestamp};
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use fingerprint::{Fingerprint, SetupFingerprints};
 pub use growth::{
     DEFAULT_MIN_WINDOW_SECS, DEFAULT_WARM_UP_SHARE, GrowthJudgement, GrowthWindow, WarmUp,
+};
+pub use phase::{
+    MAX_PHASE_NAME_CHARS, MAX_PHASES, Phase, PhaseBudget, PhasePeak,
+    clean_name as clean_phase_name, is_valid_name as is_valid_phase_name, peaks as phase_peaks,
 };
 pub use run::{Ending, Method, RunResult, Uncertainty};
 

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::phase::Phase;
+
 /// The method a measurement used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -73,6 +75,15 @@ pub struct RunResult {
     /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
     #[serde(deserialize_with = "super::limits::timeline")]
     pub timeline: Vec<(f64, u64)>,
+    /// The phases the command marked (`MEMGATE_PHASE_FD`), in time order; none when it marked
+    /// none. Last, so that a run written as an array (which serde reads too) without it still
+    /// reads.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::limits::phases"
+    )]
+    pub phases: Vec<Phase>,
 }
 
 impl RunResult {

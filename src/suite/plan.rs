@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::config::{Config, Invocation, ResolvedBenchmark};
 use crate::measure::{Launch, MethodChoice, RunSpec};
 use crate::report::escape::unique_file_stems;
-use crate::results::{BudgetFigures, Subject};
+use crate::results::{BudgetFigures, PhaseBudget, Subject};
 
 use super::Shard;
 use super::logs::Output;
@@ -173,12 +173,23 @@ pub fn subject(benchmark: &ResolvedBenchmark) -> Subject {
 
 fn budget_figures(benchmark: &ResolvedBenchmark) -> Option<BudgetFigures> {
     let budget = &benchmark.budget;
-    let any = budget.peak.is_some() || budget.steady.is_some() || budget.growth.is_some();
-    any.then_some(BudgetFigures {
+    let any = budget.peak.is_some()
+        || budget.steady.is_some()
+        || budget.growth.is_some()
+        || !budget.phases.is_empty();
+    any.then(|| BudgetFigures {
         peak_bytes: budget.peak,
         steady_bytes: budget.steady,
         growth_bytes_per_sec: budget.growth,
         warn_at: budget.warn_at,
         include_file: budget.include_file,
+        phases: budget
+            .phases
+            .iter()
+            .map(|(name, peak_bytes)| PhaseBudget {
+                name: name.clone(),
+                peak_bytes: *peak_bytes,
+            })
+            .collect(),
     })
 }

@@ -24,6 +24,15 @@ pub fn python() -> &'static str {
     })
 }
 
+/// The path of `tests/workloads/NAME`, as an argument.
+pub fn workload(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/workloads")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A shell command that holds `mib` MiB of touched memory for `secs` seconds.
 pub fn hold(mib: u64, secs: f64) -> String {
     format!(

@@ -465,6 +465,7 @@ pub fn benchmark(name: &str, status: Status, peak: u64) -> BenchmarkResult {
         growth: memgate::results::GrowthJudgement::NoTrend { runs: 1 },
         duration_secs: 1.0,
         peak_spread_bytes: (peak, peak),
+        phases: vec![],
     };
     let verdict = Verdict {
         status,

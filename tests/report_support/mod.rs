@@ -6,7 +6,8 @@
 use memgate::config::Regression;
 use memgate::gate::compare::apply_baseline;
 use memgate::results::{
-    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Results, RunResult,
+    BaselineInfo, BenchmarkResult, BudgetFigures, Environment, Method, Phase, PhaseBudget, Results,
+    RunResult,
 };
 use memgate::testing;
 
@@ -336,6 +337,71 @@ pub fn hostile() -> Results {
         ),
     ];
     results(benchmarks)
+}
+
+/// A training script that marked its phases (load 210, train 110, eval 60 MiB), a phase budget
+/// it breaks, one it keeps, and one for a phase it never marked; and a second benchmark whose
+/// phase names try to break out of every format.
+pub fn phased() -> Results {
+    let phase = |name: &str, start_secs: f64, end_secs: f64, mib: u64| Phase {
+        name: name.to_string(),
+        start_secs,
+        end_secs,
+        peak_bytes: mib * MIB,
+    };
+    // A step timeline: 10 MiB before the first marker, then each phase's size.
+    let steps = [(0.0, 10), (1.0, 210), (3.0, 110), (5.0, 60), (6.0, 0)];
+    let timeline: Vec<(f64, u64)> = (0..=600)
+        .map(|i| {
+            let t = i as f64 * 0.01;
+            let mib = steps.iter().rev().find(|s| s.0 <= t).map_or(0, |s| s.1);
+            (t, mib * MIB)
+        })
+        .collect();
+    let mut run = run_of(timeline.clone(), 6.0);
+    run.phases = vec![
+        phase("load", 1.0, 3.0, 210),
+        phase("train", 3.0, 5.0, 110),
+        phase("eval", 5.0, 6.0, 60),
+    ];
+    let mut limits = budget(Some(400));
+    limits.growth_bytes_per_sec = None;
+    limits.phases = ["load:200", "train:300", "evaluate:100"]
+        .iter()
+        .map(|spec| {
+            let (name, mib) = spec.split_once(':').unwrap();
+            PhaseBudget {
+                name: name.to_string(),
+                peak_bytes: mib.parse::<u64>().unwrap() * MIB,
+            }
+        })
+        .collect();
+    let phased = benchmark(
+        "train-phases",
+        "python examples/train.py --phases",
+        vec![run],
+        Some(limits),
+    );
+    let mut hostile_run = run_of(timeline, 6.0);
+    hostile_run.phases = vec![
+        phase("::error file=memgate.yml::owned", 1.0, 2.0, 210),
+        phase("@octocat <b>x</b> | `y`", 2.0, 4.0, 110),
+        phase("\"]; click A \"javascript:alert(1)\"", 4.0, 5.0, 60),
+        phase("%%{init}%% ``` fixes #1", 5.0, 6.0, 60),
+    ];
+    let mut hostile_budget = budget(None);
+    hostile_budget.growth_bytes_per_sec = None;
+    hostile_budget.phases = vec![PhaseBudget {
+        name: "@octocat <b>x</b> | `y`".to_string(),
+        peak_bytes: 100 * MIB,
+    }];
+    let hostile = benchmark(
+        "hostile-phases",
+        "python x.py",
+        vec![hostile_run],
+        Some(hostile_budget),
+    );
+    results(vec![phased, hostile])
 }
 
 /// 400 benchmarks of 3 runs with 2,000-point timelines (the most a results file stores), five

@@ -28,7 +28,14 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
 ];
 /// Keys only a benchmark has.
 pub(crate) const COMMAND_KEYS: &[&str] = &["name", "run", "argv"];
-pub(crate) const BUDGET_KEYS: &[&str] = &["peak", "steady", "growth", "warn_at", "include_file"];
+pub(crate) const BUDGET_KEYS: &[&str] = &[
+    "peak",
+    "steady",
+    "growth",
+    "warn_at",
+    "include_file",
+    "phases",
+];
 pub(crate) const REGRESSION_KEYS: &[&str] = &["peak", "steady", "min_delta"];
 pub(crate) const GITHUB_KEYS: &[&str] = &["comment", "comment_author"];
 

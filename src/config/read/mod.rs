@@ -13,6 +13,7 @@ mod env;
 mod github;
 mod keys;
 mod mapping;
+mod phases;
 mod quantities;
 mod raw;
 mod settings;

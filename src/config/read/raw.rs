@@ -21,6 +21,8 @@ pub(crate) struct RawBudget {
     pub growth: Option<Lined<f64>>,
     pub warn_at: Option<f64>,
     pub include_file: Option<bool>,
+    /// `phases:`, each phase's name and peak limit, in file order.
+    pub phases: Option<Vec<(String, Lined<u64>)>>,
 }
 
 #[derive(Debug, Default)]

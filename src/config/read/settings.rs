@@ -72,6 +72,7 @@ impl Reader<'_> {
                 "growth" => b.growth = self.rate(e).map(|value| Lined { value, line }),
                 "warn_at" => b.warn_at = self.warn_at(e),
                 "include_file" => b.include_file = self.boolean(e),
+                "phases" => b.phases = self.phase_budgets(e),
                 _ => {}
             }
         }

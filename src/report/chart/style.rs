@@ -16,6 +16,10 @@ pub const BASE: RGBColor = RGBColor(0xE6, 0x9F, 0x00); // orange
 pub const BUDGET: RGBColor = RGBColor(0xD5, 0x5E, 0x00); // vermillion
 pub const STEADY_BUDGET: RGBColor = RGBColor(0xCC, 0x79, 0xA7); // reddish purple
 pub const STEADY: RGBColor = RGBColor(0x56, 0xB4, 0xE9); // sky blue
+/// Phase bands: every other one shaded this light grey, so that neighbours part.
+pub const PHASE_BAND: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
+/// A phase's start and its budget.
+pub const PHASE_EDGE: RGBColor = RGBColor(0x99, 0x99, 0x99);
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub const MUTED: RGBColor = RGBColor(0x66, 0x66, 0x66);
 pub const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);

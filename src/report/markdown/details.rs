@@ -95,6 +95,10 @@ fn facts(b: &BenchmarkView) -> String {
         out.push_str(&sentence);
         out.push('\n');
     }
+    if let Some(sentence) = text::phase_peaks(b.phases, |name| code_span(name, false)) {
+        out.push_str(&sentence);
+        out.push('\n');
+    }
     out
 }
 
@@ -107,7 +111,7 @@ fn checks(b: &BenchmarkView) -> String {
         .checks
         .iter()
         .map(|c| {
-            let mut text = text::check_text(c);
+            let mut text = text::check_text(c, |name| code_span(name, false));
             if let Some(detail) = &c.detail {
                 text.push_str(&format!(" ({})", markdown_prose(&shorten(detail, 200))));
             }

@@ -12,7 +12,7 @@ use super::frame::{self, Area, Cartesian as Chart, DrawResult};
 use super::legend;
 use super::style::{self, FONT};
 use crate::report::view::BenchmarkView;
-use plan::{Content, PeakMark, Plot};
+use plan::{Content, PeakMark, PhaseBand, Plot};
 
 /// Width and height of a timeline PNG, in pixels (and of the SVG, in user units).
 pub const TIMELINE_SIZE: (u32, u32) = (960, 480);
@@ -25,6 +25,7 @@ pub fn draw<DB: DrawingBackend>(root: &Area<DB>, b: &BenchmarkView) -> DrawResul
         Content::Plot(plot) => plot,
     };
     let mut chart = axes(&body, &plot)?;
+    draw_phases(root, &mut chart, &plot)?;
     draw_series(&mut chart, &plot)?;
     if let Some(peak) = &plot.peak {
         draw_peak(root, &body, &mut chart, peak)?;
@@ -52,6 +53,67 @@ fn axes<'a, DB: DrawingBackend>(body: &'a Area<DB>, plot: &Plot) -> DrawResult<D
         .y_label_formatter(&|y| format!("{y:.y_decimals$}"))
         .draw()?;
     Ok(chart)
+}
+
+/// Width of a label character at the phase labels' size, in pixels (DejaVu Sans at 12 px averages
+/// under 7): a label is cut to what its band holds.
+const PHASE_LABEL_CHAR_PX: i32 = 7;
+
+/// The phases behind everything: every other band shaded, a thin line where each starts, its
+/// budget dashed across it, and its name and peak at its top (cut to the band's width; none in a
+/// band too narrow for three characters).
+fn draw_phases<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &mut Chart<'_, DB>,
+    plot: &Plot,
+) -> DrawResult<DB> {
+    let top = plot.y_max;
+    for band in &plot.phases {
+        if band.shaded {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(band.from, 0.0), (band.to, top)],
+                style::PHASE_BAND.filled(),
+            )))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(band.from, 0.0), (band.from, top)],
+            style::PHASE_EDGE.stroke_width(1),
+        )))?;
+        if let Some(budget) = band.budget {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                vec![(band.from, budget), (band.to, budget)],
+                6,
+                4,
+                style::PHASE_EDGE.stroke_width(2),
+            )))?;
+        }
+    }
+    for band in &plot.phases {
+        draw_phase_label(root, chart, band, top)?;
+    }
+    Ok(())
+}
+
+fn draw_phase_label<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &Chart<'_, DB>,
+    band: &PhaseBand,
+    top: f64,
+) -> DrawResult<DB> {
+    let (left, y) = chart.backend_coord(&(band.from, top));
+    let (right, _) = chart.backend_coord(&(band.to, top));
+    let fits = ((right - left - 6) / PHASE_LABEL_CHAR_PX).max(0) as usize;
+    if fits < 3 {
+        return Ok(());
+    }
+    root.draw(&Text::new(
+        crate::report::escape::shorten(&band.label, fits),
+        (left + 4, y + 4),
+        (FONT, 12)
+            .into_font()
+            .color(&style::MUTED)
+            .pos(Pos::new(HPos::Left, VPos::Top)),
+    ))
 }
 
 /// The steady band, the budget lines, then base, other runs and head, each over the last.

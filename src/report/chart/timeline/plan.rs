@@ -51,8 +51,23 @@ pub struct Plot {
     /// The run with the peak; `None` when it has no timeline.
     pub head: Option<Vec<(f64, f64)>>,
     pub peak: Option<PeakMark>,
+    /// The head run's phases, behind everything else.
+    pub phases: Vec<PhaseBand>,
     /// In the order the series are drawn.
     pub legend: Vec<LegendItem>,
+}
+
+/// A phase of the head run: a band from its marker to the next (every other one shaded), its
+/// name and peak at its top, and its budget as a dashed line across it alone.
+#[derive(Debug, PartialEq)]
+pub struct PhaseBand {
+    pub from: f64,
+    pub to: f64,
+    /// "load 206.9 MiB", already cleaned; cut to the band's width when drawn.
+    pub label: String,
+    pub shaded: bool,
+    /// The phase's budget, in the axis's unit.
+    pub budget: Option<f64>,
 }
 
 /// The steady-state window of the head run: shaded over the range its memory moved in, with the
@@ -140,6 +155,7 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
         .chain([b.figures.peak_bytes])
         .chain(b.peak_budget)
         .chain(b.steady_budget)
+        .chain(b.phase_budgets.iter().map(|p| p.peak_bytes))
         .max()
         .unwrap_or(0) as f64;
     let unit = SizeUnit::for_max(max_bytes);
@@ -167,19 +183,7 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
             },
         ));
     }
-    let mut budgets = Vec::new();
-    for (bytes, color, name) in [
-        (b.steady_budget, style::STEADY_BUDGET, "steady budget"),
-        (b.peak_budget, style::BUDGET, "budget"),
-    ] {
-        if let Some(bytes) = bytes {
-            budgets.push((unit.of(bytes as f64), color));
-            legend.push(LegendItem::new(
-                Swatch::Dashed(color),
-                format!("{name} {}", format_size(bytes)),
-            ));
-        }
-    }
+    let budgets = budget_lines(b, unit, &mut legend);
     let base = (!lines.base.is_empty()).then(|| points(&lines.base, unit));
     if base.is_some() {
         let base_peak = b.base.map_or(0, |base| base.peak_bytes);
@@ -193,6 +197,13 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
     if head.is_some() {
         legend.extend(head_legend(b, !lines.others.is_empty()));
     }
+    let phases = phase_bands(b, unit);
+    if phases.iter().any(|p| p.budget.is_some()) {
+        legend.push(LegendItem::new(
+            Swatch::Dashed(style::PHASE_EDGE),
+            "phase budgets",
+        ));
+    }
     Plot {
         unit,
         x_max,
@@ -203,8 +214,54 @@ fn plot(b: &BenchmarkView, lines: &Lines) -> Plot {
         others: lines.others.iter().map(|line| points(line, unit)).collect(),
         head,
         peak,
+        phases,
         legend,
     }
+}
+
+/// The steady and peak budgets as lines across the axis, each named in the legend.
+fn budget_lines(
+    b: &BenchmarkView,
+    unit: SizeUnit,
+    legend: &mut Vec<LegendItem>,
+) -> Vec<(f64, RGBColor)> {
+    let mut budgets = Vec::new();
+    for (bytes, color, name) in [
+        (b.steady_budget, style::STEADY_BUDGET, "steady budget"),
+        (b.peak_budget, style::BUDGET, "budget"),
+    ] {
+        if let Some(bytes) = bytes {
+            budgets.push((unit.of(bytes as f64), color));
+            legend.push(LegendItem::new(
+                Swatch::Dashed(color),
+                format!("{name} {}", format_size(bytes)),
+            ));
+        }
+    }
+    budgets
+}
+
+/// The bands of the head run's phases, each labelled with its name and peak.
+fn phase_bands(b: &BenchmarkView, unit: SizeUnit) -> Vec<PhaseBand> {
+    b.head_phases()
+        .iter()
+        .enumerate()
+        .map(|(i, phase)| PhaseBand {
+            from: phase.start_secs,
+            to: phase.end_secs.max(phase.start_secs),
+            label: format!(
+                "{} {}",
+                shorten(&phase.name, 40),
+                format_size(phase.peak_bytes)
+            ),
+            shaded: i % 2 == 0,
+            budget: b
+                .phase_budgets
+                .iter()
+                .find(|budget| budget.name == phase.name)
+                .map(|budget| unit.of(budget.peak_bytes as f64)),
+        })
+        .collect()
 }
 
 /// The head run's steady window, shaded over the range its memory moved in within it; `None`
@@ -352,6 +409,41 @@ mod tests {
         let band = plot.steady.expect("a steady band");
         assert_eq!((band.from, band.to), (0.8, 3.92));
         assert!(band.bottom < 150.0 && band.top > 200.0);
+    }
+
+    #[test]
+    fn the_head_runs_phases_are_bands_with_their_peaks_and_budgets() {
+        let mut head = run(&[(0.0, 10), (1.0, 200), (2.0, 100), (3.0, 50)]);
+        head["phases"] = json!([
+            {"name": "load", "start_secs": 0.5, "end_secs": 1.5, "peak_bytes": 200 * MIB},
+            {"name": "train\u{1b}", "start_secs": 1.5, "end_secs": 3.0, "peak_bytes": 100 * MIB},
+        ]);
+        let mut budget = budget(300);
+        budget["phases"] = json!([{"name": "load", "peak_bytes": 400 * MIB}]);
+        let b = benchmark("phased", vec![head], json!({ "budget": budget }));
+        let plot = plot_of(&b);
+        assert_eq!(
+            plot.phases,
+            [
+                PhaseBand {
+                    from: 0.5,
+                    to: 1.5,
+                    label: "load 200.0 MiB".into(),
+                    shaded: true,
+                    budget: Some(400.0),
+                },
+                PhaseBand {
+                    from: 1.5,
+                    to: 3.0,
+                    label: "train? 100.0 MiB".into(),
+                    shaded: false,
+                    budget: None,
+                },
+            ]
+        );
+        // The axis reaches the phase budget; the legend names it.
+        assert_eq!(plot.y_max, style::headroom(400.0));
+        assert_eq!(labels(&plot).last(), Some(&"phase budgets"));
     }
 
     #[test]
