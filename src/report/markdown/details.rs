@@ -53,7 +53,9 @@ pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
         return out;
     }
     if let Some(chart) = mermaid::timeline_for(b) {
-        out.push('\n');
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out.push_str(&chart);
         out.push('\n');
     }
