@@ -40,6 +40,7 @@ pub fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
         samples: timeline.len() as u64,
         uncertainty: None,
         notes: vec![],
+        breakdown: None,
         timeline,
     }
 }

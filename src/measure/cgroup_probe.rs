@@ -3,13 +3,45 @@
 //!
 //! The cgroup counts each page once, whoever maps it, so no sharing correction is needed; a
 //! leaf's kernel-kept peak (read once at the end) is exact between samples.
+//!
+//! The cgroup gives only the total, so for the breakdown each process's `status` is read (kept
+//! fds) when the total reaches a new high by a margin; where the processes' resident memory adds
+//! up to more than the cgroup's (copy-on-write forks, a pool's /dev/shm), their PSS is read once
+//! the rise has stopped, within a time budget ([`BreakdownBudget`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::cgroup::{CgroupMemory, RunCgroup};
+use super::peak_shares::{self, PeakShares, Share};
+use super::procfs::{self, KeptFile};
 use super::sampler::{Probe, Sample};
 use super::shared_meter::SharedMeter;
+use crate::units::format_size;
+
+const MIB: u64 = 1024 * 1024;
+
+/// What the breakdown may cost on a cgroup path, as shares of wall time with a floor early in a
+/// run: the `status` reads of a snapshot, and the PSS reads that correct its shares.
+struct BreakdownBudget;
+
+impl BreakdownBudget {
+    const SNAPSHOT_SHARE: f64 = 0.01;
+    const SNAPSHOT_FLOOR: Duration = Duration::from_millis(10);
+    const PSS_SHARE: f64 = 0.05;
+    const PSS_FLOOR: Duration = Duration::from_millis(100);
+
+    fn allows(spent: Duration, elapsed: Duration, share: f64, floor: Duration) -> bool {
+        spent <= floor.max(elapsed.mul_f64(share))
+    }
+}
+
+/// A new high of the total worth a snapshot: above the last snapshot's by max(1 MiB, 1%).
+fn worth_a_snapshot(counted: u64, last: Option<u64>) -> bool {
+    last.is_none_or(|last| counted > last + MIB.max(counted / 100))
+}
 
 /// Ticks between reads of the process list (`cgroup.procs`, which v1 makes reopening
 /// necessary, or memgate's descendants): the list only counts processes, the memory figures
@@ -49,10 +81,20 @@ pub struct CgroupProbe {
     pub readings: CgroupReadings,
     /// A failed read (e.g. the leaf vanished) is recorded rather than hidden.
     pub read_errors: u32,
+    /// Each process's share at the highest snapshot.
+    pub shares: PeakShares,
+    /// `status` of the processes of the last snapshot, kept open.
+    status: HashMap<u32, KeptFile>,
+    /// The last snapshot's shares are resident memory scaled to the cgroup's total: PSS would
+    /// be exact.
+    pss_wanted: bool,
+    /// Time spent on snapshots and on PSS reads for them, each held to its own budget.
+    snapshot_time: Duration,
+    pss_time: Duration,
 }
 
 impl CgroupProbe {
-    pub fn new(source: Source) -> Self {
+    pub fn new(source: Source, started: Instant) -> Self {
         Self {
             source,
             buf: Vec::with_capacity(8192),
@@ -61,6 +103,119 @@ impl CgroupProbe {
             processes: 0,
             readings: CgroupReadings::default(),
             read_errors: 0,
+            shares: PeakShares::new(started),
+            status: HashMap::new(),
+            pss_wanted: false,
+            snapshot_time: Duration::ZERO,
+            pss_time: Duration::ZERO,
+        }
+    }
+
+    /// Reads each process's `status` at a new high of the cgroup's `counted` total: its resident
+    /// anonymous + shared memory, and its parent. Where they add up to more than the cgroup holds
+    /// (pages shared between processes), the shares are scaled down to it and PSS is wanted.
+    fn snapshot(&mut self, counted: u64) {
+        let began = Instant::now();
+        let pids = self.pids();
+        let mut shares = Vec::with_capacity(pids.len());
+        for &pid in &pids {
+            let file = match self.status.entry(pid) {
+                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    let path = format!("/proc/{pid}/status");
+                    let Ok(file) = KeptFile::open(Path::new(&path)) else {
+                        continue;
+                    };
+                    entry.insert(file)
+                }
+            };
+            if file.read_into(&mut self.buf).is_err() {
+                continue;
+            }
+            // No memory lines: a zombie.
+            let Some(memory) = procfs::parse_status(&self.buf) else {
+                continue;
+            };
+            shares.push(Share {
+                pid,
+                parent: procfs::parse_ppid(&self.buf),
+                bytes: memory.counted(),
+                comm: procfs::comm_digest(&self.buf),
+            });
+        }
+        self.status.retain(|pid, _| pids.contains(pid));
+        self.processes = pids.len();
+        self.seen.extend(pids);
+        let held: u64 = shares.iter().map(|s| s.bytes).sum();
+        self.pss_wanted = held > counted && peak_shares::off(held, counted);
+        let approximate = self.pss_wanted.then(|| {
+            scale(&mut shares, held, counted);
+            format!(
+                "the processes' resident memory ({}) exceeds the cgroup's ({}): pages shared \
+                 between processes; shares scaled to the cgroup's total (no PSS read was \
+                 affordable)",
+                format_size(held),
+                format_size(counted)
+            )
+        });
+        self.shares.keep_now(counted, shares, approximate, began);
+        self.snapshot_time += began.elapsed();
+    }
+
+    /// Replaces the scaled shares of the last snapshot by PSS (`Pss_Anon + Pss_Shmem`), read
+    /// now that the rise has stopped and the tree is still near that snapshot; the snapshot then
+    /// is of this sample (`counted`, now).
+    fn correct_with_pss(&mut self, counted: u64) {
+        self.pss_wanted = false;
+        let began = Instant::now();
+        let now_secs = self.shares.now_secs();
+        let Some(snapshot) = self.shares.snapshot.as_mut() else {
+            return;
+        };
+        let read: Option<Vec<u64>> = snapshot
+            .shares
+            .iter()
+            .map(|share| {
+                let walk = procfs::read_proportional(share.pid)?;
+                Some(walk.pss_anon + walk.pss_shmem?)
+            })
+            .collect();
+        if let Some(proportional) = read {
+            for (share, bytes) in snapshot.shares.iter_mut().zip(&proportional) {
+                share.bytes = *bytes;
+            }
+            snapshot.total = counted;
+            snapshot.at_secs = now_secs;
+            let held: u64 = proportional.iter().sum();
+            snapshot.approximate =
+                (held > snapshot.total && peak_shares::off(held, snapshot.total)).then(|| {
+                    format!(
+                        "the processes' PSS ({}) exceeds the cgroup's total ({}): the tree moved \
+                         while it was read",
+                        format_size(held),
+                        format_size(snapshot.total)
+                    )
+                });
+        }
+        self.shares.charge(began.elapsed());
+        self.pss_time += began.elapsed();
+    }
+
+    /// After a sample that took no snapshot: the PSS correction, when wanted, the tree is still at
+    /// its last snapshot, and the budget allows.
+    fn after_sample(&mut self, counted: u64) {
+        let at = self.shares.snapshot.as_ref().map_or(0, |s| s.total);
+        // Not below the snapshot by more than a snapshot's margin (nor above it by one: that
+        // would have been a snapshot).
+        let still_there = counted + MIB.max(counted / 100) >= at;
+        let affordable = BreakdownBudget::allows(
+            self.pss_time,
+            self.shares.elapsed(),
+            BreakdownBudget::PSS_SHARE,
+            BreakdownBudget::PSS_FLOOR,
+        );
+        if self.pss_wanted && still_there && affordable {
+            self.correct_with_pss(counted);
         }
     }
 
@@ -96,6 +251,20 @@ impl Probe for CgroupProbe {
         match self.read() {
             Ok(memory) => {
                 self.readings.add(memory);
+                if self.shares.enabled() {
+                    let last = self.shares.snapshot.as_ref().map(|s| s.total);
+                    let affordable = BreakdownBudget::allows(
+                        self.snapshot_time,
+                        self.shares.elapsed(),
+                        BreakdownBudget::SNAPSHOT_SHARE,
+                        BreakdownBudget::SNAPSHOT_FLOOR,
+                    );
+                    if worth_a_snapshot(memory.counted, last) && affordable {
+                        self.snapshot(memory.counted);
+                    } else if self.pss_wanted {
+                        self.after_sample(memory.counted);
+                    }
+                }
                 Sample {
                     counted: memory.counted,
                     file: memory.file,
@@ -113,9 +282,49 @@ impl Probe for CgroupProbe {
     }
 }
 
+/// Shares that add up to `held` scaled down to add up to `total`.
+fn scale(shares: &mut [Share], held: u64, total: u64) {
+    for share in shares {
+        share.bytes =
+            (u128::from(share.bytes) * u128::from(total) / u128::from(held.max(1))) as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snapshots_are_taken_at_new_highs_by_a_margin() {
+        assert!(worth_a_snapshot(5, None));
+        assert!(!worth_a_snapshot(400 * MIB, Some(398 * MIB)));
+        assert!(worth_a_snapshot(400 * MIB, Some(390 * MIB)));
+        assert!(!worth_a_snapshot(2 * MIB, Some(MIB + MIB / 2)));
+    }
+
+    #[test]
+    fn budgets_are_shares_of_wall_time_with_a_floor() {
+        let ms = Duration::from_millis;
+        let allows = |spent, elapsed| BreakdownBudget::allows(ms(spent), ms(elapsed), 0.01, ms(10));
+        assert!(allows(5, 100));
+        assert!(!allows(11, 100));
+        assert!(allows(90, 10_000));
+        assert!(!allows(110, 10_000));
+    }
+
+    #[test]
+    fn scaled_shares_add_up_to_the_total() {
+        let share = |bytes| Share {
+            pid: 1,
+            parent: None,
+            bytes,
+            comm: 0,
+        };
+        let mut shares = [share(300 * MIB), share(300 * MIB), share(600 * MIB)];
+        scale(&mut shares, 1200 * MIB, 400 * MIB);
+        let bytes: Vec<u64> = shares.iter().map(|s| s.bytes / MIB).collect();
+        assert_eq!(bytes, [100, 100, 200]);
+    }
 
     #[test]
     fn readings_keep_the_highest_total_and_the_most_kernel_memory() {

@@ -100,6 +100,7 @@ pub(super) fn into_run(
         samples,
         uncertainty: peak.uncertainty,
         notes,
+        breakdown: probe.breakdown.clone(),
         timeline: stats::downsample(&timeline, STORED_TIMELINE_POINTS),
     }
 }

@@ -70,6 +70,10 @@ pub struct RunResult {
         deserialize_with = "super::limits::notes"
     )]
     pub notes: Vec<String>,
+    /// The tree by role at the sample with the highest counted total (absent in `@1` files, and
+    /// where no process could be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<super::Breakdown>,
     /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
     #[serde(deserialize_with = "super::limits::timeline")]
     pub timeline: Vec<(f64, u64)>,

@@ -92,11 +92,9 @@ pub fn python_with_packages() -> &'static str {
     PYTHON.get_or_init(|| {
         let requirements = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python-requirements.txt");
         let text = std::fs::read(requirements).expect("tests/python-requirements.txt");
-        let key = text
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-            });
+        let key = text.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
         let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
         std::fs::create_dir_all(root).unwrap();
         let venv = root.join(format!("python-{key:016x}"));
@@ -115,7 +113,14 @@ pub fn python_with_packages() -> &'static str {
                 .expect("python3 -m venv");
             assert!(made.success(), "python3 -m venv {} failed", venv.display());
             let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
                 .arg(requirements)
                 .status()
                 .expect("pip install");
