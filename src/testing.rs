@@ -40,8 +40,8 @@ pub fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
         samples: timeline.len() as u64,
         uncertainty: None,
         notes: vec![],
-        breakdown: None,
         timeline,
+        breakdown: None,
     }
 }
 

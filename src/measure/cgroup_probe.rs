@@ -38,6 +38,9 @@ impl BreakdownBudget {
     }
 }
 
+/// Samples the tree must stay near a snapshot before its shares are corrected with PSS.
+const SETTLED_SAMPLES: u32 = 3;
+
 /// A new high of the total worth a snapshot: above the last snapshot's by max(1 MiB, 1%).
 fn worth_a_snapshot(counted: u64, last: Option<u64>) -> bool {
     last.is_none_or(|last| counted > last + MIB.max(counted / 100))
@@ -88,6 +91,8 @@ pub struct CgroupProbe {
     /// The last snapshot's shares are resident memory scaled to the cgroup's total: PSS would
     /// be exact.
     pss_wanted: bool,
+    /// Samples since the last snapshot, while the tree stayed near it.
+    settled: u32,
     /// Time spent on snapshots and on PSS reads for them, each held to its own budget.
     snapshot_time: Duration,
     pss_time: Duration,
@@ -106,6 +111,7 @@ impl CgroupProbe {
             shares: PeakShares::new(started),
             status: HashMap::new(),
             pss_wanted: false,
+            settled: 0,
             snapshot_time: Duration::ZERO,
             pss_time: Duration::ZERO,
         }
@@ -144,6 +150,7 @@ impl CgroupProbe {
             });
         }
         self.status.retain(|pid, _| pids.contains(pid));
+        self.settled = 0;
         self.processes = pids.len();
         self.seen.extend(pids);
         let held: u64 = shares.iter().map(|s| s.bytes).sum();
@@ -201,13 +208,16 @@ impl CgroupProbe {
         self.pss_time += began.elapsed();
     }
 
-    /// After a sample that took no snapshot: the PSS correction, when wanted, the tree is still at
-    /// its last snapshot, and the budget allows.
+    /// After a sample that took no snapshot: the PSS correction, when wanted, the tree has stayed
+    /// at its last snapshot for [`SETTLED_SAMPLES`] (a rise in steps reads no PSS at each step),
+    /// and the budget allows.
     fn after_sample(&mut self, counted: u64) {
         let at = self.shares.snapshot.as_ref().map_or(0, |s| s.total);
         // Not below the snapshot by more than a snapshot's margin (nor above it by one: that
         // would have been a snapshot).
         let still_there = counted + MIB.max(counted / 100) >= at;
+        self.settled = if still_there { self.settled + 1 } else { 0 };
+        let still_there = self.settled >= SETTLED_SAMPLES;
         let affordable = BreakdownBudget::allows(
             self.pss_time,
             self.shares.elapsed(),

@@ -100,7 +100,7 @@ pub(super) fn into_run(
         samples,
         uncertainty: peak.uncertainty,
         notes,
-        breakdown: probe.breakdown.clone(),
+        breakdown: probe.breakdown.clone().map(Box::new),
         timeline: stats::downsample(&timeline, STORED_TIMELINE_POINTS),
     }
 }

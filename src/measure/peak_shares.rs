@@ -58,6 +58,12 @@ struct Named {
     argv: Vec<String>,
     /// The [`Share::comm`] it was read with; another one means the process has exec'd since.
     comm: u64,
+    /// The snapshot it was read at.
+    read_at: u64,
+    /// Read at two snapshots. A process whose command line is its parent's may have been read
+    /// between its fork and its `exec` of the same program (same `comm`), so it is read once more
+    /// at a later snapshot before it counts as a fork.
+    rechecked: bool,
 }
 
 /// The snapshot of the highest sample and the command lines of the processes in it.
@@ -66,6 +72,8 @@ pub struct PeakShares {
     enabled: bool,
     started: Instant,
     names: HashMap<u32, Named>,
+    /// Snapshots kept so far.
+    snapshots: u64,
     pub snapshot: Option<Snapshot>,
     /// Time spent on snapshots, command lines and PSS reads for them.
     pub spent: Duration,
@@ -77,6 +85,7 @@ impl PeakShares {
             enabled: ENABLED.load(Ordering::Relaxed),
             started,
             names: HashMap::new(),
+            snapshots: 0,
             snapshot: None,
             spent: Duration::ZERO,
         }
@@ -99,16 +108,17 @@ impl PeakShares {
     /// named yet.
     pub fn keep(&mut self, snapshot: Snapshot) {
         let began = Instant::now();
+        self.snapshots += 1;
         for share in &snapshot.shares {
-            self.name(share.pid, Some(share.comm));
             if let Some(parent) = share.parent {
                 let comm = snapshot
                     .shares
                     .iter()
                     .find(|s| s.pid == parent)
                     .map(|s| s.comm);
-                self.name(parent, comm);
+                self.name(parent, comm, None);
             }
+            self.name(share.pid, Some(share.comm), share.parent);
         }
         self.snapshot = Some(snapshot);
         self.charge(began.elapsed());
@@ -140,16 +150,14 @@ impl PeakShares {
     }
 
     /// Reads the command line of `pid` unless it was read already with the same `comm` (a
-    /// parent that is not in the snapshot, `None`, is read once). An empty one (a process in the
-    /// middle of `exec`, a zombie) is read again next time.
-    fn name(&mut self, pid: u32, comm: Option<u64>) {
-        let known = self
-            .names
-            .get(&pid)
-            .is_some_and(|n| !n.argv.is_empty() && comm.is_none_or(|comm| comm == n.comm));
-        if known {
+    /// parent that is not in the snapshot, `None`, is read once) and, if it is its parent's,
+    /// rechecked (see [`Named::rechecked`]). An empty one (a process in the middle of `exec`, a
+    /// zombie) is read again next time.
+    fn name(&mut self, pid: u32, comm: Option<u64>, parent: Option<u32>) {
+        if self.settled(pid, comm, parent) {
             return;
         }
+        let rechecked = self.names.contains_key(&pid);
         let Ok(bytes) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
             return;
         };
@@ -157,8 +165,29 @@ impl PeakShares {
         if argv.is_empty() && self.names.contains_key(&pid) {
             return;
         }
-        let comm = comm.unwrap_or(0);
-        self.names.insert(pid, Named { argv, comm });
+        let named = Named {
+            argv,
+            comm: comm.unwrap_or(0),
+            read_at: self.snapshots,
+            rechecked,
+        };
+        self.names.insert(pid, named);
+    }
+
+    /// Whether the command line read of `pid` stands: not empty, of the same program, read at
+    /// this snapshot already, or not (or no longer) possibly read before an `exec`.
+    fn settled(&self, pid: u32, comm: Option<u64>, parent: Option<u32>) -> bool {
+        let Some(named) = self.names.get(&pid) else {
+            return false;
+        };
+        if named.argv.is_empty() || comm.is_some_and(|comm| comm != named.comm) {
+            return false;
+        }
+        if named.rechecked || named.read_at == self.snapshots {
+            return true;
+        }
+        let parents = parent.and_then(|p| self.names.get(&p));
+        !parents.is_some_and(|p| p.argv == named.argv)
     }
 
     /// The breakdown of the highest snapshot, grouped by role.

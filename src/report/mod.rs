@@ -6,6 +6,7 @@
 //! safe or short. The Markdown comment and the HTML page share their opening lines
 //! ([`headline`]); the Markdown embeds [`mermaid`] charts and the HTML page [`chart`]'s SVG.
 
+pub mod breakdown;
 pub mod chart;
 pub mod escape;
 #[cfg(test)]

@@ -6,8 +6,8 @@
 
 use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
-    BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    GrowthJudgement, GrowthWindow, Results, RunResult, Status,
+    BaselineFigures, BaselineInfo, BenchmarkResult, Breakdown, Check, CheckKind, Comparison,
+    Environment, GrowthJudgement, GrowthWindow, Results, RunResult, Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -118,6 +118,8 @@ pub struct BenchmarkView<'r> {
     pub head_run: Option<usize>,
     /// What a reader should know about the runs, at most [`MAX_NOTES`].
     pub notes: Vec<RunNote<'r>>,
+    /// The processes at the peak of the run with the benchmark's peak, when it has them.
+    pub breakdown: Option<&'r Breakdown>,
 }
 
 impl<'r> BenchmarkView<'r> {
@@ -152,6 +154,7 @@ impl<'r> BenchmarkView<'r> {
             checks: &b.checks,
             runs: &b.runs,
             head_run: head_run(b),
+            breakdown: b.peak_breakdown(),
             notes: run_notes(&b.runs),
         }
     }

@@ -148,7 +148,7 @@ impl BenchmarkResult {
             .iter()
             .find(|r| r.peak_bytes == highest)?
             .breakdown
-            .as_ref()
+            .as_deref()
     }
 }
 

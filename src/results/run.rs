@@ -70,13 +70,14 @@ pub struct RunResult {
         deserialize_with = "super::limits::notes"
     )]
     pub notes: Vec<String>,
-    /// The tree by role at the sample with the highest counted total (absent in `@1` files, and
-    /// where no process could be read).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breakdown: Option<super::Breakdown>,
     /// (seconds, counted bytes), at most `STORED_TIMELINE_POINTS` of them.
     #[serde(deserialize_with = "super::limits::timeline")]
     pub timeline: Vec<(f64, u64)>,
+    /// The tree by role at the sample with the highest counted total (absent in `@1` files, and
+    /// where no process could be read). Last, so that a run written as an array (JSON's shortest
+    /// form) reads as before; boxed, so that a run without one takes 8 bytes for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Box<super::Breakdown>>,
 }
 
 impl RunResult {

@@ -31,6 +31,9 @@ pub(super) fn details(b: &BenchmarkView) -> String {
         out.push('\n');
     }
     out.push_str(&facts(b));
+    if let Some(breakdown) = b.breakdown {
+        out.push_str(&super::breakdown::table(breakdown));
+    }
     out.push_str(&checks(b));
     out.push_str(&runs(b));
     if !b.tags.is_empty() {
