@@ -269,7 +269,7 @@ fn a_results_file_of_schema_1_is_still_read() {
     );
 }
 
-/// The `@1` fixture with a breakdown in its first run of the first benchmark.
+/// The `@1` fixture with `breakdown` in every run.
 fn with_breakdown(breakdown: Value) -> String {
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -277,8 +277,10 @@ fn with_breakdown(breakdown: Value) -> String {
     );
     let mut results: Value = serde_json::from_slice(&std::fs::read(fixture).unwrap()).unwrap();
     results["schema"] = json!("memgate/results@2");
-    for run in results["benchmarks"][0]["runs"].as_array_mut().unwrap() {
-        run["breakdown"] = breakdown.clone();
+    for benchmark in results["benchmarks"].as_array_mut().unwrap() {
+        for run in benchmark["runs"].as_array_mut().unwrap() {
+            run["breakdown"] = breakdown.clone();
+        }
     }
     results.to_string()
 }

@@ -187,7 +187,7 @@ impl PeakShares {
             return true;
         }
         let parents = parent.and_then(|p| self.names.get(&p));
-        !parents.is_some_and(|p| p.argv == named.argv)
+        parents.is_none_or(|p| p.argv != named.argv)
     }
 
     /// The breakdown of the highest snapshot, grouped by role.
