@@ -379,3 +379,78 @@ fn hostile_roles_are_escaped_in_every_report() {
         "{shown}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// A failing benchmark of a loky pool whose runs each have a breakdown (the largest run's is
+/// shown), and a passing one without.
+fn pool_results() -> memgate::results::Results {
+    use memgate::results::{Breakdown, Member, Method};
+    use memgate::testing;
+    let member = |role: &str, mib: u64| Member {
+        role: role.into(),
+        command: format!("/venv/bin/python {role}"),
+        bytes: mib * MIB,
+    };
+    let run = |peak_mib: u64| {
+        let mut run = testing::run(vec![(0.0, 0), (1.0, peak_mib * MIB), (2.0, 0)], 2.0);
+        let members = [
+            member("loky worker", peak_mib / 5),
+            member("loky worker", peak_mib / 5),
+            member("loky worker", peak_mib / 5),
+            member("loky worker", peak_mib / 5),
+            member("python train.py", peak_mib / 5 - 10),
+            member("resource_tracker", 10),
+        ];
+        run.breakdown = Some(Box::new(Breakdown::group(
+            1.0,
+            peak_mib * MIB,
+            members,
+            MIB,
+        )));
+        run
+    };
+    let failing = testing::judged(
+        "train-loky",
+        "python train.py",
+        vec![run(400), run(500)],
+        Some(testing::budget(Some(300))),
+    );
+    let passing = testing::judged(
+        "small",
+        "python small.py",
+        vec![testing::run(vec![(0.0, 10 * MIB)], 1.0)],
+        None,
+    );
+    testing::results(
+        testing::environment(Method::CgroupV2),
+        vec![failing, passing],
+    )
+}
+
+#[test]
+fn the_breakdown_in_markdown_is_a_small_table_in_the_benchmarks_details() {
+    let markdown = memgate::report::markdown::render(&pool_results());
+    let start = markdown.find("Processes at the peak").unwrap();
+    let end = start + markdown[start..].find("\n\n|").unwrap();
+    let table_end = end + 2 + markdown[end + 2..].find("\n\n").unwrap();
+    insta::assert_snapshot!(&markdown[start..table_end]);
+    assert_eq!(markdown.matches("Processes at the peak").count(), 1);
+}
+
+#[test]
+fn the_terminal_shows_the_breakdown_of_failing_benchmarks_only() {
+    let terminal = memgate::report::terminal::render(&pool_results(), false);
+    let start = terminal.find("\nProcesses at the peak").unwrap();
+    insta::assert_snapshot!(&terminal[start..]);
+}
+
+#[test]
+fn the_html_page_has_the_table_with_each_command_as_a_tooltip() {
+    let page = memgate::report::html::render(&pool_results());
+    assert!(page.contains(
+        "<tr><td title=\"/venv/bin/python loky worker\"><code>loky worker</code></td>\
+         <td>4</td><td>400.0</td><td>80%</td></tr>"
+    ));
+}
