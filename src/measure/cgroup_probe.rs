@@ -40,8 +40,9 @@ impl BreakdownBudget {
     }
 }
 
-/// Samples the tree must stay near a snapshot before its shares are corrected with PSS.
-const SETTLED_SAMPLES: u32 = 3;
+/// How long the tree must stay near a snapshot before its shares are corrected with PSS (a rise
+/// that pauses between steps is not read at each step).
+const SETTLED_FOR: Duration = Duration::from_millis(200);
 
 /// A new high of the total worth a snapshot: above the last snapshot's by max(1 MiB, 1%).
 fn worth_a_snapshot(counted: u64, last: Option<u64>) -> bool {
@@ -133,8 +134,14 @@ pub struct CgroupProbe {
     /// The last snapshot's shares are resident memory scaled to the cgroup's total: PSS would
     /// be exact.
     pss_wanted: bool,
-    /// Samples since the last snapshot, while the tree stayed near it.
-    settled: u32,
+    /// Since when the tree has stayed near the last snapshot.
+    near_since: Option<Duration>,
+    /// What each process counted more than once (resident less PSS) at the last PSS correction:
+    /// taken off its resident memory at later snapshots, as the sampled path does, so that a
+    /// tree that grows after a correction needs no other while it shares as before.
+    shared: HashMap<u32, u64>,
+    /// The last snapshot's resident memory of each process, beside its shares.
+    resident: Vec<u64>,
     policy: SnapshotPolicy,
     /// Time spent on snapshots and on PSS reads for them, each held to its own budget.
     snapshot_time: Duration,
@@ -154,7 +161,9 @@ impl CgroupProbe {
             shares: PeakShares::new(started),
             status: HashMap::new(),
             pss_wanted: false,
-            settled: 0,
+            near_since: None,
+            shared: HashMap::new(),
+            resident: Vec::new(),
             policy: SnapshotPolicy::default(),
             snapshot_time: Duration::ZERO,
             pss_time: Duration::ZERO,
@@ -162,12 +171,14 @@ impl CgroupProbe {
     }
 
     /// Reads each process's `status` at a new high of the cgroup's `counted` total: its resident
-    /// anonymous + shared memory, and its parent. Where they add up to more than the cgroup holds
-    /// (pages shared between processes), the shares are scaled down to it and PSS is wanted.
+    /// anonymous + shared memory less what it shared at the last PSS correction, and its parent.
+    /// Where they add up to more than the cgroup holds (pages shared between processes), the
+    /// shares are scaled down to it and PSS is wanted.
     fn snapshot(&mut self, counted: u64) {
         let began = Instant::now();
         let pids = self.pids();
         let mut shares = Vec::with_capacity(pids.len());
+        self.resident.clear();
         for &pid in &pids {
             let file = match self.status.entry(pid) {
                 std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
@@ -186,15 +197,18 @@ impl CgroupProbe {
             let Some(memory) = procfs::parse_status(&self.buf) else {
                 continue;
             };
+            let resident = memory.counted();
+            let shared = self.shared.get(&pid).copied().unwrap_or(0);
+            self.resident.push(resident);
             shares.push(Share {
                 pid,
                 parent: procfs::parse_ppid(&self.buf),
-                bytes: memory.counted(),
+                bytes: resident - shared.min(resident),
                 comm: procfs::comm_digest(&self.buf),
             });
         }
         self.status.retain(|pid, _| pids.contains(pid));
-        self.settled = 0;
+        self.near_since = None;
         self.processes = pids.len();
         self.seen.extend(pids);
         let held: u64 = shares.iter().map(|s| s.bytes).sum();
@@ -232,8 +246,14 @@ impl CgroupProbe {
             })
             .collect();
         if let Some(proportional) = read {
-            for (share, bytes) in snapshot.shares.iter_mut().zip(&proportional) {
+            self.shared.clear();
+            let resident = self.resident.iter();
+            for ((share, bytes), resident) in
+                snapshot.shares.iter_mut().zip(&proportional).zip(resident)
+            {
                 share.bytes = *bytes;
+                self.shared
+                    .insert(share.pid, resident.saturating_sub(*bytes));
             }
             snapshot.total = counted;
             snapshot.at_secs = now_secs;
@@ -253,15 +273,17 @@ impl CgroupProbe {
     }
 
     /// After a sample that took no snapshot: the PSS correction, when wanted, the tree has stayed
-    /// at its last snapshot for [`SETTLED_SAMPLES`] (a rise in steps reads no PSS at each step),
-    /// and the budget allows.
+    /// at its last snapshot for [`SETTLED_FOR`], and the budget allows.
     fn after_sample(&mut self, counted: u64) {
         let at = self.shares.snapshot.as_ref().map_or(0, |s| s.total);
         // Not below the snapshot by more than a snapshot's margin (nor above it by one: that
         // would have been a snapshot).
-        let still_there = counted + MIB.max(counted / 100) >= at;
-        self.settled = if still_there { self.settled + 1 } else { 0 };
-        let still_there = self.settled >= SETTLED_SAMPLES;
+        let near = counted + MIB.max(counted / 100) >= at;
+        let now = self.shares.elapsed();
+        self.near_since = near.then(|| self.near_since.unwrap_or(now));
+        let still_there = self
+            .near_since
+            .is_some_and(|since| now >= since + SETTLED_FOR);
         let affordable = BreakdownBudget::allows(
             self.pss_time,
             self.shares.elapsed(),
