@@ -34,8 +34,9 @@ fn python() -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// One run: memgate's CPU time and the breakdown's time, in ms, and the method.
-fn run(argv: &[String], method: MethodChoice, breakdown: bool) -> (f64, f64, String) {
+/// One run: memgate's CPU time, the breakdown's time and of it the PSS reads', in ms, and the
+/// method.
+fn run(argv: &[String], method: MethodChoice, breakdown: bool) -> (f64, f64, f64, String) {
     peak_shares::set_enabled(breakdown);
     let spec = RunSpec {
         launch: Launch {
@@ -49,7 +50,7 @@ fn run(argv: &[String], method: MethodChoice, breakdown: bool) -> (f64, f64, Str
         method,
         cgroup: None,
     };
-    let (cpu, spent) = (cpu_time(), peak_shares::spent());
+    let (cpu, spent, pss) = (cpu_time(), peak_shares::spent(), peak_shares::pss_spent());
     let measured = measure::measure(&spec).expect("a measurement");
     assert!(measured.run.succeeded(), "{:?}", measured.run);
     assert_eq!(measured.run.breakdown.is_some(), breakdown);
@@ -57,6 +58,7 @@ fn run(argv: &[String], method: MethodChoice, breakdown: bool) -> (f64, f64, Str
     (
         ms(cpu_time() - cpu),
         ms(peak_shares::spent() - spent),
+        ms(peak_shares::pss_spent() - pss),
         measured.method.to_string(),
     )
 }
@@ -81,24 +83,27 @@ fn main() {
     ];
     println!(
         "| method | rounds | memgate CPU per run, breakdown off (ms) | breakdown on (ms) | \
-         difference | breakdown's own time per run (ms) | its share of the sampler's CPU |"
+         difference | breakdown's own time per run (ms) | of it PSS reads (ms) | \
+         own time / CPU off | without PSS reads |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for method in [MethodChoice::Auto, MethodChoice::Sampled] {
-        let (mut off, mut on, mut own) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut off, mut on, mut own, mut pss) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut name = String::new();
         for _ in 0..rounds {
             off.push(run(&argv, method, false).0);
-            let (cpu, spent, method) = run(&argv, method, true);
+            let (cpu, spent, spent_pss, method) = run(&argv, method, true);
             on.push(cpu);
             own.push(spent);
+            pss.push(spent_pss);
             name = method;
         }
-        let (off, on, own) = (median(off), median(on), median(own));
+        let (off, on, own, pss) = (median(off), median(on), median(own), median(pss));
         println!(
-            "| {name} | {rounds} | {off:.1} | {on:.1} | {:+.1}% | {own:.2} | {:.2}% |",
+            "| {name} | {rounds} | {off:.1} | {on:.1} | {:+.1}% | {own:.2} | {pss:.2} | {:.2}% | {:.2}% |",
             (on - off) / off * 100.0,
-            own / (on - own) * 100.0
+            own / off * 100.0,
+            (own - pss) / off * 100.0
         );
     }
     peak_shares::set_enabled(true);

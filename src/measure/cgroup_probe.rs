@@ -54,11 +54,12 @@ fn margin(counted: u64) -> u64 {
 }
 
 /// While the tree rises, snapshots at most this often; the rise's top is taken when it stops.
-const SNAPSHOT_GAP: Duration = Duration::from_millis(100);
+const SNAPSHOT_GAP: Duration = Duration::from_millis(250);
 
-/// When a rising tree is read: at a new high (by a margin) at most once per [`SNAPSHOT_GAP`],
-/// and at the first sample after a high that went unread, if it is still near that high (the
-/// top of a rise, or of a tooth of a sawtooth).
+/// When a rising tree is read: at a new high (by a margin) at most once per [`SNAPSHOT_GAP`]
+/// while it keeps rising by more than the margin a sample, and at the first sample that no longer
+/// does, if it is still near the highest sample not read (the top of a rise, or of a tooth of a
+/// sawtooth).
 #[derive(Debug, Clone, Copy, Default)]
 struct SnapshotPolicy {
     /// The highest sample above the last snapshot that was not read.
@@ -69,19 +70,16 @@ struct SnapshotPolicy {
 impl SnapshotPolicy {
     fn due(&mut self, counted: u64, last_total: Option<u64>, now: Duration) -> bool {
         let above = worth_a_snapshot(counted, last_total);
-        let falling = self.unread.is_some_and(|top| counted < top);
-        let take = if above && !falling {
+        let rising = self.unread.is_none_or(|top| counted > top + margin(top));
+        let take = if above && rising {
             let due = self.last_at.is_none_or(|at| now >= at + SNAPSHOT_GAP);
-            if !due {
-                self.unread = Some(self.unread.map_or(counted, |top| top.max(counted)));
-            }
+            self.unread = (!due).then_some(counted);
             due
         } else {
-            self.unread.is_some_and(|top| counted + margin(top) >= top)
-        };
-        if take || falling {
+            let near = self.unread.is_some_and(|top| counted + margin(top) >= top);
             self.unread = None;
-        }
+            near
+        };
         if take {
             self.last_at = Some(now);
         }
@@ -268,7 +266,7 @@ impl CgroupProbe {
                     )
                 });
         }
-        self.shares.charge(began.elapsed());
+        self.shares.charge_pss(began.elapsed());
         self.pss_time += began.elapsed();
     }
 
@@ -385,8 +383,8 @@ mod tests {
         let ms = Duration::from_millis;
         let mut last = None;
         let mut taken = Vec::new();
-        // Rising 10 MiB a tick for 30 ticks of 10 ms, then holding, then falling.
-        let series = (1..=30).chain([30, 30, 30]).chain([5, 5]);
+        // Rising 10 MiB a tick for 60 ticks of 10 ms, then holding, then falling.
+        let series = (1..=60).chain([60, 60, 60]).chain([5, 5]);
         for (tick, step) in series.enumerate() {
             let counted = step * 10 * MIB;
             if policy.due(counted, last, ms(tick as u64 * 10)) {
@@ -394,7 +392,7 @@ mod tests {
                 taken.push(step);
             }
         }
-        assert_eq!(taken, [1, 11, 21, 30]);
+        assert_eq!(taken, [1, 26, 51, 60]);
         // A tooth whose top is between reads: taken just after it, still near it.
         let mut policy = SnapshotPolicy::default();
         let teeth = [100, 200, 300, 299, 100];

@@ -17,8 +17,10 @@ const MIB: u64 = 1024 * 1024;
 /// Whether probes take breakdowns: on, except in `benches/breakdown_cost.rs`, which measures the
 /// sampler with and without them.
 static ENABLED: AtomicBool = AtomicBool::new(true);
-/// Nanoseconds spent on breakdowns by every probe of this process (for the same bench).
+/// Nanoseconds spent on breakdowns by every probe of this process, and of them on PSS reads
+/// (for the same bench).
 static SPENT_NANOS: AtomicU64 = AtomicU64::new(0);
+static PSS_NANOS: AtomicU64 = AtomicU64::new(0);
 
 /// Turns breakdowns on or off for the probes made from now on. For benches only.
 #[doc(hidden)]
@@ -30,6 +32,13 @@ pub fn set_enabled(enabled: bool) {
 #[doc(hidden)]
 pub fn spent() -> Duration {
     Duration::from_nanos(SPENT_NANOS.load(Ordering::Relaxed))
+}
+
+/// Of [`spent`], the time spent on PSS reads that corrected shares (cgroup paths). For benches
+/// only.
+#[doc(hidden)]
+pub fn pss_spent() -> Duration {
+    Duration::from_nanos(PSS_NANOS.load(Ordering::Relaxed))
 }
 
 /// One live process's share at a sample.
@@ -147,6 +156,12 @@ impl PeakShares {
     pub fn charge(&mut self, time: Duration) {
         self.spent += time;
         SPENT_NANOS.fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
+    }
+
+    /// Adds `time`, spent on PSS reads, to what breakdowns cost.
+    pub fn charge_pss(&mut self, time: Duration) {
+        self.charge(time);
+        PSS_NANOS.fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
     }
 
     /// Reads the command line of `pid` unless it was read already with the same `comm` (a
