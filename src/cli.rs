@@ -99,7 +99,7 @@ pub struct ReportFiles {
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// The results file (memgate/results@1).
+    /// The results file (memgate/results@2; @1 files are read too).
     #[arg(value_name = "RESULTS.json")]
     pub results: PathBuf,
     #[command(flatten)]
@@ -111,7 +111,7 @@ pub struct ReportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CommentArgs {
-    /// The results file (memgate/results@1); untrusted: validated, size-capped, escaped.
+    /// The results file (memgate/results@2, or @1); untrusted: validated, size-capped, escaped.
     #[arg(value_name = "RESULTS.json")]
     pub results: PathBuf,
     /// The pull request (default: the event's; for `workflow_run`, the one the run measured).
@@ -168,7 +168,7 @@ pub struct CheckArgs {
     /// The config file.
     #[arg(short, long, default_value = "memgate.yml", value_name = "FILE")]
     pub config: PathBuf,
-    /// Write the results (memgate/results@1), rewritten after every benchmark.
+    /// Write the results (memgate/results@2), rewritten after every benchmark.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     #[command(flatten)]
@@ -238,7 +238,7 @@ pub struct RunArgs {
     /// How to measure: a fresh memory cgroup (exact) where one can be made, or sampling.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
-    /// Write a results file (memgate/results@1) holding this one benchmark.
+    /// Write a results file (memgate/results@2) holding this one benchmark.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Name of the benchmark in the results file (default: the command line).

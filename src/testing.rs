@@ -42,6 +42,7 @@ pub fn run(timeline: Vec<(f64, u64)>, secs: f64) -> RunResult {
         notes: vec![],
         phases: vec![],
         timeline,
+        breakdown: None,
     }
 }
 

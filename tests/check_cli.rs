@@ -70,7 +70,7 @@ fn pass_warn_fail_and_no_budget_in_one_run() {
     let (code, stdout, stderr) = project.check(&["--json", "results.json", "--junit", "junit.xml"]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let results = project.results();
-    assert_eq!(results["schema"], "memgate/results@1");
+    assert_eq!(results["schema"], "memgate/results@2");
     assert_eq!(results["status"], "fail");
     assert_eq!(benchmark(&results, "small")["status"], "pass");
     assert_eq!(benchmark(&results, "near")["status"], "warn", "{results}");

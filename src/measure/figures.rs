@@ -102,6 +102,7 @@ pub(super) fn into_run(
         uncertainty: peak.uncertainty,
         notes,
         phases,
+        breakdown: probe.breakdown.clone().map(Box::new),
         timeline: stats::downsample(&timeline, STORED_TIMELINE_POINTS),
     }
 }

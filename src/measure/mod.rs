@@ -16,6 +16,8 @@ mod cgroup_probe;
 mod figures;
 mod held;
 pub mod interrupt;
+#[doc(hidden)]
+pub mod peak_shares;
 mod phase_marks;
 pub mod phase_pipe;
 mod phase_tracker;
@@ -23,6 +25,7 @@ mod portable;
 mod probe;
 mod proc_tree;
 pub mod procfs;
+pub mod roles;
 pub mod sampler;
 mod shared_meter;
 mod sharing;
@@ -290,7 +293,7 @@ impl SamplerThread {
             .name("memgate-sampler".into())
             .spawn(move || {
                 let mut recorder = Recorder::new(sampler::MAX_POINTS);
-                let mut probe = probe::make_probe(cgroup, root);
+                let mut probe = probe::make_probe(cgroup, root, started);
                 sampler::run(
                     probe.as_mut(),
                     started,

@@ -1,6 +1,8 @@
 //! Which probe samples a run, and what each one learned beyond its samples.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use crate::results::Breakdown;
 
 use super::cgroup_probe::{CgroupReadings, Source};
 use super::sampler::Probe;
@@ -18,6 +20,8 @@ pub(super) struct ProbeSummary {
     pub cgroup: Option<CgroupReadings>,
     /// The kernel gave no `Pss_Shmem`: shared memory was counted once per process mapping it.
     pub no_pss_shmem: bool,
+    /// The tree by role at its highest sample (Linux probes).
+    pub breakdown: Option<Breakdown>,
 }
 
 /// A probe that can say, when the run is over, what it learned beyond its samples.
@@ -30,6 +34,7 @@ impl FinishingProbe for cgroup_probe::CgroupProbe {
         ProbeSummary {
             processes_seen: self.processes_seen(),
             cgroup: Some(self.readings),
+            breakdown: self.shares.finish(),
             ..ProbeSummary::default()
         }
     }
@@ -44,6 +49,7 @@ impl FinishingProbe for proc_tree::ProcTreeProbe {
             pss_time: self.summary.pss_time,
             cgroup: None,
             no_pss_shmem: self.summary.no_pss_shmem,
+            breakdown: self.shares.finish(),
         }
     }
 }
@@ -58,18 +64,23 @@ impl FinishingProbe for portable::PortableProbe {
 }
 
 /// The run's cgroup (its leaf, or the shared one) when it has one; else the /proc tree on Linux,
-/// `sysinfo` elsewhere.
-pub(super) fn make_probe(cgroup: Option<Source>, root: u32) -> Box<dyn FinishingProbe> {
+/// `sysinfo` elsewhere. `started` is when the run began.
+pub(super) fn make_probe(
+    cgroup: Option<Source>,
+    root: u32,
+    started: Instant,
+) -> Box<dyn FinishingProbe> {
     if let Some(source) = cgroup {
-        return Box::new(cgroup_probe::CgroupProbe::new(source));
+        return Box::new(cgroup_probe::CgroupProbe::new(source, started));
     }
     #[cfg(target_os = "linux")]
     {
         let _ = root;
-        Box::new(proc_tree::ProcTreeProbe::new())
+        Box::new(proc_tree::ProcTreeProbe::new(started))
     }
     #[cfg(not(target_os = "linux"))]
     {
+        let _ = started;
         Box::new(portable::PortableProbe::new(root))
     }
 }

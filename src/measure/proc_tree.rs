@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::peak_shares::{self, PeakShares, Share};
 use super::procfs::{self, KeptFile, ProcessMemory};
 use super::sampler::{Probe, Sample};
 use super::sharing::{self, Shared, Sharing};
@@ -39,10 +40,14 @@ struct Tracked {
     children: Vec<KeptFile>,
     threads_listed: u32,
     last: ProcessMemory,
+    /// The process whose `children` listed it (`None` for memgate's own children).
+    parent: Option<u32>,
+    /// [`procfs::comm_digest`] of its last `status` read: it changes at `exec`.
+    comm: u64,
 }
 
 impl Tracked {
-    fn open(pid: u32, tick: u32) -> Option<Self> {
+    fn open(pid: u32, parent: Option<u32>, tick: u32) -> Option<Self> {
         let status = KeptFile::open(Path::new(&format!("/proc/{pid}/status"))).ok()?;
         let statm = KeptFile::open(Path::new(&format!("/proc/{pid}/statm"))).ok()?;
         let mut tracked = Self {
@@ -52,6 +57,8 @@ impl Tracked {
             children: Vec::new(),
             threads_listed: tick,
             last: ProcessMemory::default(),
+            parent,
+            comm: 0,
         };
         tracked.list_threads(pid, tick);
         Some(tracked)
@@ -101,18 +108,22 @@ pub struct ProcTreeProbe {
     /// Per process: the largest `VmHWM − RssFile` seen and the most file pages seen, kept after
     /// it exits.
     process_peaks: HashMap<u32, (u64, u64)>,
+    /// Each process's share at the highest sample.
+    pub shares: PeakShares,
     pub summary: TreeSummary,
 }
 
 impl ProcTreeProbe {
-    pub fn new() -> Self {
-        let mut probe = Self::without_meminfo();
+    /// A probe of memgate's descendants; `started` is when the run began (breakdown times count
+    /// from it).
+    pub fn new(started: Instant) -> Self {
+        let mut probe = Self::without_meminfo(started);
         probe.meminfo = KeptFile::open(Path::new("/proc/meminfo")).ok();
         probe.shmem_at_start = probe.machine_shmem().unwrap_or(0);
         probe
     }
 
-    fn without_meminfo() -> Self {
+    fn without_meminfo(started: Instant) -> Self {
         let me = std::process::id();
         let roots = procfs::thread_ids(me)
             .unwrap_or_default()
@@ -128,7 +139,7 @@ impl ProcTreeProbe {
             buf: Vec::with_capacity(4096),
             page_size: procfs::page_size(),
             tick: 0,
-            started: Instant::now(),
+            started,
             sharing: Sharing::default(),
             pss_set: Vec::new(),
             last_pss: None,
@@ -137,6 +148,7 @@ impl ProcTreeProbe {
             meminfo: None,
             shmem_at_start: 0,
             process_peaks: HashMap::new(),
+            shares: PeakShares::new(started),
             summary: TreeSummary::default(),
         }
     }
@@ -149,15 +161,17 @@ impl ProcTreeProbe {
                 pids.extend(procfs::parse_pids(&self.buf));
             }
         }
+        // Each pid's parent, beside `pids` (memgate's own children have none).
+        let mut parents = vec![None; pids.len()];
         let mut i = 0;
         while i < pids.len() {
-            let pid = pids[i];
+            let (pid, parent) = (pids[i], parents[i]);
             i += 1;
             let tick = self.tick;
             let tracked = match self.tracked.entry(pid) {
                 std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
                 std::collections::hash_map::Entry::Vacant(entry) => {
-                    let Some(tracked) = Tracked::open(pid, tick) else {
+                    let Some(tracked) = Tracked::open(pid, parent, tick) else {
                         continue;
                     };
                     entry.insert(tracked)
@@ -171,6 +185,7 @@ impl ProcTreeProbe {
                     for child in procfs::parse_pids(&self.buf) {
                         if !pids.contains(&child) {
                             pids.push(child);
+                            parents.push(Some(pid));
                         }
                     }
                 }
@@ -297,6 +312,37 @@ impl ProcTreeProbe {
         ((anon + shmem).max(largest), shmem)
     }
 
+    /// Keeps each live process's share of this new high: its counted memory less what it shares
+    /// with others at the last PSS read, so that the shares add up to the tree's figure (they
+    /// do not where that figure was bounded otherwise: a note then says so).
+    fn snapshot(&mut self, live: &[u32], counted: u64) {
+        let began = Instant::now();
+        let shares: Vec<Share> = live
+            .iter()
+            .filter_map(|&pid| {
+                let tracked = self.tracked.get(&pid)?;
+                let memory = &tracked.last;
+                let shared = self.sharing.now([(pid, memory)]);
+                Some(Share {
+                    pid,
+                    parent: tracked.parent,
+                    bytes: memory.counted() - shared.anon - shared.shmem,
+                    comm: tracked.comm,
+                })
+            })
+            .collect();
+        let held: u64 = shares.iter().map(|s| s.bytes).sum();
+        let approximate = peak_shares::off(held, counted).then(|| {
+            format!(
+                "the processes' shares add up to {} of the tree's {}: shared memory was bounded \
+                 without a PSS read at this sample",
+                crate::units::format_size(held),
+                crate::units::format_size(counted)
+            )
+        });
+        self.shares.keep_now(counted, shares, approximate, began);
+    }
+
     /// The machine's `Shmem` (/proc/meminfo) now.
     fn machine_shmem(&mut self) -> Option<u64> {
         self.meminfo.as_ref()?.read_into(&mut self.buf).ok()?;
@@ -340,13 +386,8 @@ fn read_memory(
     tracked.status.read_into(buf).ok()?;
     let memory = procfs::parse_status(buf)?;
     tracked.status_read = Some(tick);
+    tracked.comm = procfs::comm_digest(buf);
     Some(memory)
-}
-
-impl Default for ProcTreeProbe {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl Probe for ProcTreeProbe {
@@ -379,6 +420,9 @@ impl Probe for ProcTreeProbe {
         self.tracked.retain(|pid, _| pids.contains(pid));
 
         let counted = self.corrected(&live, rss_sum, largest);
+        if counted > self.peak && self.shares.enabled() {
+            self.snapshot(&live, counted);
+        }
         self.peak = self.peak.max(counted);
         self.last_counted = counted;
         self.summary.processes_seen = self.seen.len();

@@ -75,6 +75,28 @@ pub fn parse_status(text: &[u8]) -> Option<ProcessMemory> {
     (found == 4).then_some(memory)
 }
 
+/// `PPid` of a `status` text: the parent a process was forked from (or reparented to).
+pub fn parse_ppid(text: &[u8]) -> Option<u32> {
+    let line = text
+        .split(|&b| b == b'\n')
+        .find(|line| line.starts_with(b"PPid:"))?;
+    std::str::from_utf8(&line[5..]).ok()?.trim().parse().ok()
+}
+
+/// A digest of the `Name:` line of a `status` text (the program's name, which `exec` changes),
+/// 0 when there is none: enough to tell that a process exec'd since its command line was read.
+pub fn comm_digest(text: &[u8]) -> u64 {
+    let Some(line) = text
+        .split(|&b| b == b'\n')
+        .find(|l| l.starts_with(b"Name:"))
+    else {
+        return 0;
+    };
+    line.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Parses `Rss`, `Anonymous`, `Pss_Anon` and `Pss_Shmem` of `smaps_rollup`. `None` without the
 /// first three (a kernel before 5.0 has no `Pss_Anon`: no correction at all, as before).
 pub fn parse_smaps_rollup(text: &[u8]) -> Option<ProportionalMemory> {
@@ -240,6 +262,19 @@ mod tests {
             }
         );
         assert_eq!(memory.counted(), 152 * 1024);
+    }
+
+    #[test]
+    fn status_names_the_parent() {
+        assert_eq!(
+            parse_ppid(b"Name:\tx\nPid:\t12\nPPid:\t7\nTracerPid:\t0\n"),
+            Some(7)
+        );
+        assert_eq!(parse_ppid(STATUS), None);
+        let renamed = b"Name:\tpython3.11\nPPid:\t7\n";
+        assert_ne!(comm_digest(STATUS), comm_digest(renamed));
+        assert_eq!(comm_digest(STATUS), comm_digest(&STATUS[..20]));
+        assert_eq!(comm_digest(b"PPid:\t7\n"), 0);
     }
 
     #[test]

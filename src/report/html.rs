@@ -4,12 +4,13 @@
 //! Everything from the user's files is HTML-escaped.
 
 use crate::report::answer;
+use crate::report::breakdown;
 use crate::report::chart;
 use crate::report::escape::{html, html_block, shorten};
 use crate::report::headline::{self, Inline};
 use crate::report::text::{self, cpus};
 use crate::report::view::{BenchmarkView, SuiteView};
-use crate::results::{Results, RunResult, backticked};
+use crate::results::{Breakdown, Results, RunResult, backticked};
 use crate::units::format_size;
 
 const STYLE: &str = "\
@@ -137,6 +138,9 @@ fn details(b: &BenchmarkView, with_chart: bool) -> String {
         ));
     }
     out.push_str(&facts(b));
+    if let Some(breakdown) = b.breakdown {
+        out.push_str(&breakdown_table(breakdown));
+    }
     if !b.checks.is_empty() {
         out.push_str("<ul>\n");
         for c in b.checks {
@@ -196,6 +200,37 @@ fn sites(b: &BenchmarkView) -> String {
         out.push_str(&format!(
             "<p>memray's flame graph: <code>{}</code>.</p>\n",
             html(&shorten(path, 300))
+        ));
+    }
+    out
+}
+
+/// The processes at the peak: role (its example command line as a tooltip), processes, MiB,
+/// share.
+fn breakdown_table(b: &Breakdown) -> String {
+    let mut out = format!(
+        "<p>{}:</p>
+<table>
+<thead><tr><th>process</th><th>processes</th><th>MiB</th>         <th>share</th></tr></thead>
+<tbody>
+",
+        html(&breakdown::caption(b))
+    );
+    for (row, group) in breakdown::rows(b).iter().zip(&b.groups) {
+        out.push_str(&format!(
+            "<tr><td title=\"{}\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            html(&shorten(&group.command, 300)),
+            html(&shorten(&row.role, breakdown::ROLE_CHARS)),
+            row.processes,
+            row.mib,
+            row.share
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    if let Some(note) = &b.approximate {
+        out.push_str(&format!(
+            "<p>Shares approximate: {}.</p>\n",
+            html(&shorten(note, 300))
         ));
     }
     out

@@ -7,6 +7,7 @@
 //! ([`headline`]); the Markdown embeds [`mermaid`] charts and the HTML page [`chart`]'s SVG.
 
 pub mod answer;
+pub mod breakdown;
 pub mod chart;
 pub mod escape;
 #[cfg(test)]

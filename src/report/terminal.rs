@@ -8,6 +8,7 @@
 use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
+use crate::report::breakdown;
 use crate::report::escape::log_cell;
 use crate::report::text::{self, plural};
 use crate::report::view::{BenchmarkView, SuiteView};
@@ -76,6 +77,7 @@ pub fn render(results: &Results, color: bool) -> String {
             ));
         }
     }
+    out.push_str(&breakdowns(&suite));
     if let Some(baseline) = suite.baseline {
         if let Some(reason) = &baseline.missing_reason {
             let reason = log_cell(reason, REASON_CHARS);
@@ -117,6 +119,54 @@ fn row(b: &BenchmarkView, compared: bool) -> Vec<String> {
 }
 
 /// `text` in `style` when `color`, else as it is.
+/// Under the table, for each benchmark that did not pass: its processes at the peak, one line
+/// per role, aligned.
+fn breakdowns(suite: &SuiteView) -> String {
+    let mut out = String::new();
+    for b in suite.benchmarks.iter().filter(|b| !b.status.passes()) {
+        let Some(breakdown) = b.breakdown else {
+            continue;
+        };
+        let caption = breakdown::caption(breakdown);
+        out.push_str(&format!(
+            "\n{} of {}:\n",
+            caption,
+            log_cell(b.name, NAME_CHARS)
+        ));
+        let rows: Vec<[String; 4]> = breakdown::rows(breakdown)
+            .into_iter()
+            .map(|row| {
+                let processes = match row.processes.as_str() {
+                    "1" | text::NONE => String::new(),
+                    count => format!("×{count}"),
+                };
+                let role = log_cell(&row.role, breakdown::ROLE_CHARS);
+                [role, processes, format!("{} MiB", row.mib), row.share]
+            })
+            .collect();
+        let width = |i: usize| rows.iter().map(|r| r[i].width()).max().unwrap_or(0);
+        let widths = [width(0), width(1), width(2), width(3)];
+        for [role, processes, mib, share] in &rows {
+            let line = format!(
+                "  {role}{}  {processes}{}  {}{mib}  {}{share}",
+                " ".repeat(widths[0] - role.width()),
+                " ".repeat(widths[1] - processes.width()),
+                " ".repeat(widths[2] - mib.width()),
+                " ".repeat(widths[3] - share.width()),
+            );
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        if let Some(note) = &breakdown.approximate {
+            out.push_str(&format!(
+                "  shares approximate: {}\n",
+                log_cell(note, REASON_CHARS)
+            ));
+        }
+    }
+    out
+}
+
 fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
         format!("{}{text}{}", style.render(), style.render_reset())

@@ -6,8 +6,9 @@
 
 use crate::gate::verdict::{budget_use, format_percent_change};
 use crate::results::{
-    BaselineFigures, BaselineInfo, BenchmarkResult, Check, CheckKind, Comparison, Environment,
-    GrowthJudgement, GrowthWindow, Phase, PhaseBudget, PhasePeak, Results, RunResult, Status,
+    BaselineFigures, BaselineInfo, BenchmarkResult, Breakdown, Check, CheckKind, Comparison,
+    Environment, GrowthJudgement, GrowthWindow, Phase, PhaseBudget, PhasePeak, Results, RunResult,
+    Status,
 };
 use crate::results::{Method, Uncertainty};
 
@@ -126,6 +127,8 @@ pub struct BenchmarkView<'r> {
     pub attribution: Option<&'r crate::results::Attribution>,
     /// The benchmark's duration (median of its runs), set beside the re-run's.
     pub duration_secs: f64,
+    /// The processes at the peak of the run with the benchmark's peak, when it has them.
+    pub breakdown: Option<&'r Breakdown>,
 }
 
 impl<'r> BenchmarkView<'r> {
@@ -162,6 +165,7 @@ impl<'r> BenchmarkView<'r> {
             phases: &b.phases,
             runs: &b.runs,
             head_run: head_run(b),
+            breakdown: b.peak_breakdown(),
             notes: run_notes(&b.runs),
             attribution: b.attribution.as_ref(),
             duration_secs: b.duration_secs,

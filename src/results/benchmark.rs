@@ -156,6 +156,16 @@ impl BenchmarkResult {
             attribution: None,
         }
     }
+
+    /// The breakdown of the run with the benchmark's peak (the first such run), if it has one.
+    pub fn peak_breakdown(&self) -> Option<&super::Breakdown> {
+        let highest = self.runs.iter().map(|r| r.peak_bytes).max()?;
+        self.runs
+            .iter()
+            .find(|r| r.peak_bytes == highest)?
+            .breakdown
+            .as_deref()
+    }
 }
 
 /// A benchmark's figures over its measured runs: peak = max of runs (the worst case is what a

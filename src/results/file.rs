@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Results, SCHEMA, limits};
+use super::{READABLE_SCHEMAS, Results, SCHEMA, SCHEMA_V1, limits};
 
 /// Results files larger than this are refused: they may come from an untrusted fork.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -88,8 +88,8 @@ fn parse(bytes: &[u8]) -> Result<Results, String> {
         Some(None) => Err(format!(
             "is not a memgate results file: it is JSON, but has no `schema` (a results file of `memgate check --json` has `\"schema\": \"{SCHEMA}\"`)"
         )),
-        Some(Some(schema)) if schema != SCHEMA => Err(format!(
-            "has schema `{}`; this memgate reads `{SCHEMA}`",
+        Some(Some(schema)) if !READABLE_SCHEMAS.contains(&schema.as_str()) => Err(format!(
+            "has schema `{}`; this memgate reads `{SCHEMA}` and `{SCHEMA_V1}`",
             escaped(&schema)
         )),
         _ => parsed.map_err(|err| escaped(&err)),

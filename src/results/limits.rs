@@ -13,6 +13,7 @@ use std::mem::size_of;
 
 use serde::de::{Deserialize, Deserializer, Error as _, SeqAccess, Visitor};
 
+use super::breakdown::ProcessGroup;
 use super::{
     BenchmarkResult, Check, MAX_PHASES, Phase, PhaseBudget, PhasePeak, Results, RunResult,
     STORED_TIMELINE_POINTS, Site, SiteChange,
@@ -32,6 +33,13 @@ pub const MAX_CHECKS: usize = 64;
 pub const MAX_SITES: usize = 64;
 /// The longest file name or function name of a site, in bytes.
 pub const MAX_SITE_TEXT: usize = 4096;
+/// Groups of one breakdown: memgate writes at most 9 (`breakdown::KEPT_GROUPS` and "other").
+pub const MAX_GROUPS: usize = 32;
+/// Characters of a breakdown's role, example command line and note: memgate writes at most 60,
+/// 160 and 300.
+pub const MAX_ROLE_CHARS: usize = 200;
+pub const MAX_GROUP_COMMAND_CHARS: usize = 1000;
+pub const MAX_BREAKDOWN_NOTE_CHARS: usize = 1000;
 /// The longest duration a results file may state, in seconds: a year. A run is killed at its
 /// timeout long before; a larger figure is not a measurement (and would overflow a `Duration`).
 pub const MAX_DURATION_SECS: f64 = 365.0 * 24.0 * 3600.0;
@@ -126,6 +134,15 @@ impl Weight for RunResult {
                 .uncertainty
                 .as_ref()
                 .map_or(0, |u| block(u.reason.len()))
+            + self.breakdown.as_ref().map_or(0, |b| {
+                size_of::<super::Breakdown>() + b.approximate.as_ref().map_or(0, |n| block(n.len()))
+            })
+    }
+}
+
+impl Weight for ProcessGroup {
+    fn weight(&self) -> usize {
+        size_of::<Self>() + block(self.role.len()) + block(self.command.len())
     }
 }
 
@@ -245,6 +262,30 @@ capped! {
     phases: MAX_PHASES, "phases";
     phase_peaks: MAX_PHASES, "phase peaks";
     phase_budgets: MAX_PHASES, "phase budgets";
+    groups: MAX_GROUPS, "process groups";
+}
+
+/// A string of at most `max` characters, refused past it.
+fn short_text<'de, D: Deserializer<'de>>(d: D, max: usize, what: &str) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.chars().count() > max {
+        return Err(D::Error::custom(format_args!(
+            "a {what} of more than {max} characters; memgate reads at most {max}"
+        )));
+    }
+    Ok(text)
+}
+
+pub(super) fn role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    short_text(d, MAX_ROLE_CHARS, "role")
+}
+
+pub(super) fn group_command<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    short_text(d, MAX_GROUP_COMMAND_CHARS, "command line")
+}
+
+pub(super) fn breakdown_note<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    short_text(d, MAX_BREAKDOWN_NOTE_CHARS, "note").map(Some)
 }
 
 /// Checks the numbers of results just read; the error names the field by its path in the file
@@ -327,6 +368,9 @@ fn check_run(run: &RunResult) -> Result<(), String> {
     duration(".duration_secs", run.duration_secs)?;
     finite(".growth_bytes_per_sec", run.growth_bytes_per_sec)?;
     check_timeline(".timeline", &run.timeline)?;
+    if let Some(breakdown) = &run.breakdown {
+        duration(".breakdown.at_secs", breakdown.at_secs)?;
+    }
     check_phases(&run.phases)
 }
 

@@ -6,6 +6,7 @@
 
 mod attribution;
 mod benchmark;
+mod breakdown;
 mod environment;
 mod file;
 mod fingerprint;
@@ -25,6 +26,9 @@ pub use benchmark::{
     Aggregate, BaselineFigures, BenchmarkResult, BudgetFigures, Check, CheckKind, Comparison,
     Metric, Subject, Verdict, backticked,
 };
+pub use breakdown::{
+    Breakdown, COMMAND_CHARS, KEPT_GROUPS, Member, OTHER_ROLE, ProcessGroup, UNHELD_ROLE,
+};
 pub use environment::{CgroupSource, timestamp};
 pub use file::{MAX_FILE_BYTES, from_slice, prepare_output, read, write_atomic};
 pub use fingerprint::{Fingerprint, SetupFingerprints};
@@ -37,7 +41,12 @@ pub use phase::{
 };
 pub use run::{Ending, Method, RunResult, Uncertainty};
 
-pub const SCHEMA: &str = "memgate/results@1";
+/// The schema memgate writes. `@2` added each run's `breakdown`.
+pub const SCHEMA: &str = "memgate/results@2";
+/// The schemas memgate reads: `@1` is `@2` without breakdowns, read as `@2`.
+pub const READABLE_SCHEMAS: [&str; 2] = [SCHEMA, SCHEMA_V1];
+/// The first schema, before breakdowns.
+pub const SCHEMA_V1: &str = "memgate/results@1";
 
 /// Points of a run's timeline stored in the results file; the sampler keeps more in memory.
 pub const STORED_TIMELINE_POINTS: usize = 2000;
@@ -208,8 +217,13 @@ struct Stored {
 
 impl From<Stored> for Results {
     fn from(stored: Stored) -> Self {
+        // An `@1` file is an `@2` file with no breakdowns: read, it is `@2` (and written so).
+        let schema = match stored.schema.as_str() {
+            SCHEMA_V1 => SCHEMA.to_string(),
+            _ => stored.schema,
+        };
         Self {
-            schema: stored.schema,
+            schema,
             memgate_version: stored.memgate_version,
             created_at: stored.created_at,
             environment: stored.environment,
@@ -237,7 +251,7 @@ mod tests {
     fn round_trips_through_json_with_the_schema_tag() {
         let results = sample_results();
         let json = results.to_json();
-        assert!(json.contains("\"schema\": \"memgate/results@1\""));
+        assert!(json.contains("\"schema\": \"memgate/results@2\""));
         assert!(json.contains("\"method\": \"cgroup-v1\""));
         let back: Results = serde_json::from_str(&json).unwrap();
         assert_eq!(back, results);

@@ -84,6 +84,11 @@ pub struct RunResult {
         deserialize_with = "super::limits::phases"
     )]
     pub phases: Vec<Phase>,
+    /// The tree by role at the sample with the highest counted total (absent in `@1` files, and
+    /// where no process could be read). Last, so that a run written as an array (JSON's shortest
+    /// form) reads as before; boxed, so that a run without one takes 8 bytes for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Box<super::Breakdown>>,
 }
 
 impl RunResult {

@@ -36,12 +36,16 @@ pub(super) fn details(b: &BenchmarkView, form: Form) -> String {
         text::status_icon(b.status),
         comment_html(&shorten(b.name, NAME_CHARS)),
     );
-    // The answer first, then what held the memory (sites), then the charts and the rest.
+    // The answer first, then what held the memory (processes, then lines), then the charts and
+    // the rest.
     if let Some(answer) = answer::answer(b) {
         out.push_str(&format!(
             "**What held the memory:** {}.\n",
             answer.sentence(|name| code_span(name, false))
         ));
+    }
+    if let Some(breakdown) = b.breakdown {
+        out.push_str(&super::breakdown::table(breakdown));
     }
     out.push_str(&super::sites::sites(b));
     if form == Form::Compact {

@@ -9,6 +9,7 @@
 //! ends a code span early. The whole never exceeds [`MAX_CHARS`]: the details go first (errors and
 //! failures are kept longest), then table rows, and a note says where the rest is ([`fit`]).
 
+mod breakdown;
 mod details;
 mod fit;
 mod sites;
