@@ -65,15 +65,17 @@ fn the_gate_fails_and_the_comment_leads_with_the_line_that_holds_the_growth() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let comment = std::fs::read_to_string(dir.path().join("comment.md")).unwrap();
-    let answer = format!("- `train-layers`: `forward` in `layers.py:{}` holds +", forward_line());
+    let answer = format!(
+        "- `train-layers`: `forward` in `layers.py:{}` holds +",
+        forward_line()
+    );
     let at = comment.find(&answer).unwrap_or_else(|| panic!("{comment}"));
     // The answer comes before the table and the charts.
     assert!(at < comment.find("| status |").unwrap(), "{comment}");
 
     // The grown site holds at least 80% of the growth of the peak against the base.
     let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     let b = &results["benchmarks"][0];
     let growth = b["peak_bytes"].as_f64().unwrap() - b["baseline"]["peak_bytes"].as_f64().unwrap();
     let grown = &b["attribution"]["grown"][0];
@@ -91,9 +93,18 @@ fn the_committed_results_render_the_comment_a_reviewer_sees() {
     let dir = tempfile::tempdir().unwrap();
     let out = memgate(
         dir.path(),
-        &["report", results.to_str().unwrap(), "--markdown", "comment.md"],
+        &[
+            "report",
+            results.to_str().unwrap(),
+            "--markdown",
+            "comment.md",
+        ],
     );
-    assert_eq!(out.status.code(), Some(1), "the report exits with the verdict");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the report exits with the verdict"
+    );
     let comment = std::fs::read_to_string(dir.path().join("comment.md")).unwrap();
     let answer = format!("`forward` in `layers.py:{}` holds +", forward_line());
     assert!(comment.contains(&answer), "{comment}");

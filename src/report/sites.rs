@@ -7,6 +7,8 @@ use crate::units::format_size;
 
 /// Sites and grown sites shown at most.
 pub const SHOWN: usize = 5;
+/// A grown site is shown when it grew by this much and by 1% of the largest growth at least.
+const MIN_GROWTH_SHOWN: u64 = 1 << 20;
 /// Characters of a file name or function name shown at most.
 const TEXT_CHARS: usize = 80;
 
@@ -25,9 +27,15 @@ pub struct SiteRow {
 pub fn rows(a: &Attribution) -> (Vec<SiteRow>, bool) {
     let cut = |text: &str| super::escape::shorten(text, TEXT_CHARS);
     if !a.grown.is_empty() {
+        // Growth of a few bytes is allocator noise beside the regression: shown are the sites
+        // that grew by 1 MiB and 1% of the largest growth at least.
+        let floor = (a.grown.iter().map(|c| c.growth_bytes()).max().unwrap_or(0) / 100)
+            .max(MIN_GROWTH_SHOWN)
+            .min(a.grown[0].growth_bytes());
         let rows = a
             .grown
             .iter()
+            .filter(|c| c.growth_bytes() >= floor)
             .take(SHOWN)
             .map(|c| SiteRow {
                 place: format!("{}:{}", cut(&c.file), c.line),
@@ -104,5 +112,32 @@ mod tests {
         let (shown, grown) = rows(&a);
         assert!(grown);
         assert_eq!(shown[0].change, "+100.0 MiB (base 50.0 MiB)");
+    }
+
+    #[test]
+    fn sites_that_grew_by_a_few_bytes_are_not_shown_beside_a_regression() {
+        let change = |line, bytes: u64, base_bytes| SiteChange {
+            function: "f".into(),
+            file: "a.py".into(),
+            line,
+            bytes,
+            base_bytes,
+        };
+        let a = Attribution {
+            grown: vec![
+                change(1, 256 << 20, 32 << 20),
+                change(2, 5 << 20, 1 << 20),
+                change(3, (4 << 20) + 352, 4 << 20),
+            ],
+            ..Attribution::default()
+        };
+        let places: Vec<String> = rows(&a).0.into_iter().map(|r| r.place).collect();
+        assert_eq!(places, ["a.py:1", "a.py:2"]);
+        // The only growth is shown, however small.
+        let a = Attribution {
+            grown: vec![change(3, 400, 48)],
+            ..Attribution::default()
+        };
+        assert_eq!(rows(&a).0.len(), 1);
     }
 }
