@@ -118,18 +118,28 @@ fn row(b: &BenchmarkView, compared: bool) -> Vec<String> {
     cells
 }
 
-/// `text` in `style` when `color`, else as it is.
-/// Under the table, for each benchmark that did not pass: its processes at the peak, one line
-/// per role, aligned.
+/// Under the table, for each benchmark that did not pass: the answer (what held the memory), then
+/// its processes at the peak, one line per role, aligned.
 fn breakdowns(suite: &SuiteView) -> String {
     let mut out = String::new();
     for b in suite.benchmarks.iter().filter(|b| !b.status.passes()) {
+        // The answer first: what held the memory, in one line.
+        let answer = super::answer::answer(b);
+        if let Some(answer) = &answer {
+            let line = answer.sentence(|name| log_cell(name, 120));
+            out.push_str(&format!(
+                "\n{}: {}\n",
+                log_cell(b.name, NAME_CHARS),
+                log_cell(&line, 400)
+            ));
+        }
         let Some(breakdown) = b.breakdown else {
             continue;
         };
         let caption = breakdown::caption(breakdown);
         out.push_str(&format!(
-            "\n{} of {}:\n",
+            "{}{} of {}:\n",
+            if answer.is_some() { "" } else { "\n" },
             caption,
             log_cell(b.name, NAME_CHARS)
         ));
@@ -167,6 +177,7 @@ fn breakdowns(suite: &SuiteView) -> String {
     out
 }
 
+/// `text` in `style` when `color`, else as it is.
 fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
         format!("{}{text}{}", style.render(), style.render_reset())
@@ -218,17 +229,12 @@ pub fn summary_line(suite: &SuiteView, color: bool) -> String {
     )
 }
 
-/// What held the memory of each failing benchmark: its answer in one line, then its allocation
-/// sites, a few lines each; every name shown as a log line (no control character, no workflow
-/// command).
+/// The allocation sites of each failing benchmark that has them, a few lines each; every name
+/// shown as a log line (no control character, no workflow command).
 fn sites(results: &Results) -> String {
     let mut out = String::new();
     for b in results.benchmarks.iter().filter(|b| !b.status.passes()) {
         let name = log_cell(&b.name, NAME_CHARS);
-        if let Some(answer) = super::answer::answer(&super::view::BenchmarkView::new(b)) {
-            let line = answer.sentence(|name| log_cell(name, 120));
-            out.push_str(&format!("{name}: {}\n", log_cell(&line, 400)));
-        }
         let Some(a) = &b.attribution else { continue };
         let (rows, grown) = super::sites::rows(a);
         if !rows.is_empty() {
