@@ -27,12 +27,28 @@ pub struct Answer {
     pub amount: String,
     /// The tool that found it ("memray"), for a site.
     pub tool: Option<String>,
+    /// For a site in a tree whose memory several processes held: the group of processes that
+    /// held the most, which the site alone would hide ("`loky worker` ×2 hold 358.5 MiB (67%)").
+    pub processes: Option<Box<Answer>>,
 }
 
 impl Answer {
     /// The line without markup: "`forward` in `layers.py:30` holds +224.0 MiB at the peak
     /// (memray)" with `name` applied to the holder and the place.
     pub fn sentence(&self, name: impl Fn(&str) -> String) -> String {
+        let mut line = self.clause(&name);
+        line.push_str(" at the peak");
+        if let Some(tool) = &self.tool {
+            line.push_str(&format!(" ({tool})"));
+        }
+        if let Some(group) = &self.processes {
+            line.push_str(&format!("; {}", group.clause(&name)));
+        }
+        line
+    }
+
+    /// "`forward` in `layers.py:30` holds +224.0 MiB", "`loky worker` ×2 hold 201.0 MiB (67%)".
+    fn clause(&self, name: &dyn Fn(&str) -> String) -> String {
         let mut holder = name(&self.holder);
         if let Some(count) = self.count {
             holder.push_str(&format!(" ×{count}"));
@@ -42,15 +58,10 @@ impl Answer {
         } else {
             "holds"
         };
-        let mut line = match &self.place {
+        match &self.place {
             Some(place) => format!("{holder} in {} {verb} {}", name(place), self.amount),
             None => format!("{holder} {verb} {}", self.amount),
-        };
-        line.push_str(" at the peak");
-        if let Some(tool) = &self.tool {
-            line.push_str(&format!(" ({tool})"));
         }
-        line
     }
 }
 
@@ -60,10 +71,19 @@ pub fn answer(b: &BenchmarkView) -> Option<Answer> {
     if b.status.passes() || (b.status == Status::Error && !b.measured()) {
         return None;
     }
-    b.attribution
-        .and_then(from_sites)
-        .or_else(|| b.breakdown.and_then(from_breakdown))
+    let group = b.breakdown.and_then(from_breakdown);
+    match b.attribution.and_then(from_sites) {
+        Some(mut site) => {
+            site.processes = group.filter(|g| g.1 < SHARED_TREE).map(|g| Box::new(g.0));
+            Some(site)
+        }
+        None => group.map(|g| g.0),
+    }
 }
+
+/// A largest group of processes with less than this share of the peak: the memory was spread
+/// over several, and the answer names the group beside the site.
+const SHARED_TREE: f64 = 0.9;
 
 fn cut(text: &str) -> String {
     super::escape::shorten(text, NAME_CHARS)
@@ -79,6 +99,7 @@ fn from_sites(a: &Attribution) -> Option<Answer> {
             count: None,
             amount: format!("+{}", format_size(change.growth_bytes())),
             tool,
+            processes: None,
         });
     }
     let site = a.sites.first()?;
@@ -88,12 +109,13 @@ fn from_sites(a: &Attribution) -> Option<Answer> {
         count: None,
         amount: format!("{} ({:.0}%)", format_size(site.bytes), site.share * 100.0),
         tool,
+        processes: None,
     })
 }
 
 /// The group of processes that held the most at the peak (not the memory no live process held,
-/// nor the folded rest): "`loky worker` ×4 hold 412.0 MiB (68%)".
-fn from_breakdown(breakdown: &Breakdown) -> Option<Answer> {
+/// nor the folded rest): "`loky worker` ×4 hold 412.0 MiB (68%)", and its share of the peak.
+fn from_breakdown(breakdown: &Breakdown) -> Option<(Answer, f64)> {
     let group = breakdown
         .groups
         .iter()
@@ -103,13 +125,15 @@ fn from_breakdown(breakdown: &Breakdown) -> Option<Answer> {
     } else {
         group.bytes as f64 / breakdown.total_bytes as f64 * 100.0
     };
-    Some(Answer {
+    let answer = Answer {
         holder: cut(&group.role),
         place: None,
         count: (group.count > 1).then_some(group.count),
         amount: format!("{} ({share:.0}%)", format_size(group.bytes)),
         tool: None,
-    })
+        processes: None,
+    };
+    Some((answer, share / 100.0))
 }
 
 #[cfg(test)]
@@ -260,8 +284,26 @@ mod tests {
     fn sites_win_over_the_breakdown_and_an_empty_breakdown_is_no_answer() {
         let mut b = with_breakdown(vec![group("python x.py", 1, 300)]);
         b.attribution = Some(attribution(vec![site("f", "x.py", 2, 290)], vec![]));
-        assert!(markdown(&b).unwrap().starts_with("`f` in `x.py:2`"));
+        assert_eq!(
+            markdown(&b).unwrap(),
+            "`f` in `x.py:2` holds 290.0 MiB (97%) at the peak (memray)"
+        );
         let b = with_breakdown(vec![group(UNHELD_ROLE, 0, 300), group(OTHER_ROLE, 9, 1)]);
         assert_eq!(markdown(&b), None);
+    }
+
+    #[test]
+    fn a_site_in_a_tree_of_several_processes_names_the_group_that_held_the_most() {
+        let mut b = with_breakdown(vec![
+            group("loky worker", 2, 201),
+            group("python cv.py", 1, 84),
+            group("resource_tracker", 2, 15),
+        ]);
+        b.attribution = Some(attribution(vec![site("<module>", "cv.py", 6, 72)], vec![]));
+        assert_eq!(
+            markdown(&b).unwrap(),
+            "`<module>` in `cv.py:6` holds 72.0 MiB (24%) at the peak (memray); \
+             `loky worker` ×2 hold 201.0 MiB (67%)"
+        );
     }
 }
