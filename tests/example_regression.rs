@@ -42,18 +42,24 @@ fn config(python: &str) -> String {
 #[test]
 fn the_gate_fails_and_the_comment_leads_with_the_line_that_holds_the_growth() {
     let python = common::python_with_packages();
+    // The project in a subfolder, memgate run from above it (`-c sub/memgate.yml`): sites must
+    // still be named relative to the config's folder, as the base's are.
     let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("sub");
+    std::fs::create_dir(&project).unwrap();
     std::fs::copy(
         Path::new(EXAMPLE).join("layers.py"),
-        dir.path().join("layers.py"),
+        project.join("layers.py"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("memgate.yml"), config(python)).unwrap();
+    std::fs::write(project.join("memgate.yml"), config(python)).unwrap();
     let base = Path::new(EXAMPLE).join("base.json");
     let out = memgate(
         dir.path(),
         &[
             "check",
+            "-c",
+            "sub/memgate.yml",
             "--baseline",
             base.to_str().unwrap(),
             "--json",

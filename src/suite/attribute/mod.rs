@@ -312,12 +312,15 @@ fn read_captures(
     struct Read {
         captures: Vec<Capture>,
     }
+    // The reader runs in the benchmark's folder: a relative path (`-c sub/memgate.yml` makes the
+    // root `sub`) would be read from there, and no site would be shown relative to the root.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut command = Command::new(python);
     command
         .arg("-c")
         .arg(READER)
-        .arg(folder)
-        .arg(root)
+        .arg(absolute(folder))
+        .arg(absolute(root))
         .arg(SITES_PER_CAPTURE.to_string());
     if let Some(cwd) = cwd {
         command.current_dir(cwd);
