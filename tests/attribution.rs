@@ -11,15 +11,7 @@ use serde_json::Value;
 
 const WORKLOADS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/workloads/attribution");
 
-fn memgate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memgate"))
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::memgate;
 
 /// Runs `memgate check --json r.json ARGS` on `config` in a new folder; the results and the
 /// folder.

@@ -8,7 +8,7 @@ mod common;
 use common::{Project, git};
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -20,15 +20,7 @@ benchmarks:
     run: echo MARK-OUT; echo MARK-ERR >&2
 ";
 
-fn memgate(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_memgate"))
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::memgate;
 
 fn both(out: &Output) -> String {
     format!(

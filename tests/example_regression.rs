@@ -6,19 +6,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/regression");
 
-fn memgate(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_memgate"))
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::memgate;
 
 /// The line of layers.py that makes each layer's activation.
 fn forward_line() -> usize {

@@ -74,6 +74,17 @@ pub fn read_pid(path: &std::path::Path) -> Option<u32> {
     std::fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
+/// `memgate ARGS…` run in `dir` to its end, outside GitHub Actions and without colour.
+pub fn memgate(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_memgate"))
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// A folder holding `memgate.yml`, for the tests that run memgate in it (each test file adds the
 /// ways it runs memgate).
 pub struct Project {
